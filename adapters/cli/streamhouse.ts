@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { parseSettings, type Settings } from '../../domain/settings.js';
+import { startServer } from '../main.js';
+import { VERSION } from '../serverIdentity.js';
+
+/**
+ * `streamhouse [flags]`: runs the server. Settings come from defaults, then the
+ * config file, then flags; all pass the settings schema, and a bad one is a one-line
+ * error naming it, with exit code 2.
+ */
+const HELP = `Usage: streamhouse [options]
+
+Runs the Streamhouse RTSP/RTP streaming server.
+
+Options:
+  --rtsp-port <n>        RTSP port to listen on (repeatable; default 554 and 8554)
+  --rtp-port <n>         first port of the shared server RTP/RTCP pair (even; 0 = any free pair; default 6970)
+  --listen <address>     address to listen on (default 0.0.0.0)
+  --movies <dir>         movies folder (default ./movies)
+  --data <dir>           data folder for the event store (default ./data)
+  --admin-port <n>       web admin port (default 1220)
+  --session-timeout <s>  RTSP session timeout advertised to clients (default 60)
+  --node-id <name>       name of this server in events (default local)
+  --config <file>        JSON file of settings (keys as in domain/settings.ts)
+  --repair-event-store   open a damaged event store, dropping what follows the last good record
+  --version              print the version
+  --help                 print this help
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`streamhouse: ${message}\n`);
+  process.exit(2);
+}
+
+function integer(flag: string, value: string): number {
+  if (!/^-?\d+$/.test(value)) fail(`setting ${flag}: expected a whole number, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+export function settingsFromArgs(argv: string[]): Settings {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      options: {
+        'rtsp-port': { type: 'string', multiple: true },
+        'rtp-port': { type: 'string' },
+        listen: { type: 'string' },
+        movies: { type: 'string' },
+        data: { type: 'string' },
+        'admin-port': { type: 'string' },
+        'session-timeout': { type: 'string' },
+        'node-id': { type: 'string' },
+        config: { type: 'string' },
+        'repair-event-store': { type: 'boolean' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  if (values.version) {
+    process.stdout.write(`streamhouse ${VERSION}\n`);
+    process.exit(0);
+  }
+  let fromFile: Record<string, unknown> = {};
+  if (values.config !== undefined) {
+    try {
+      const json: unknown = JSON.parse(readFileSync(values.config, 'utf8'));
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) fail(`config ${values.config}: expected a JSON object`);
+      fromFile = json as Record<string, unknown>;
+    } catch (error) {
+      fail(`config ${values.config}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const input: Record<string, unknown> = { ...fromFile };
+  if (values['rtsp-port']) input.rtspPorts = values['rtsp-port'].map((p) => integer('rtspPorts', p));
+  if (values['rtp-port'] !== undefined) input.rtpPort = integer('rtpPort', values['rtp-port']);
+  if (values.listen !== undefined) input.listenAddress = values.listen;
+  if (values.movies !== undefined) input.moviesFolder = values.movies;
+  if (values.data !== undefined) input.dataFolder = values.data;
+  if (values['admin-port'] !== undefined) input.adminPort = integer('adminPort', values['admin-port']);
+  if (values['session-timeout'] !== undefined) input.sessionTimeoutSeconds = integer('sessionTimeoutSeconds', values['session-timeout']);
+  if (values['node-id'] !== undefined) input.nodeId = values['node-id'];
+  if (values['repair-event-store']) input.repairEventStore = true;
+  const result = parseSettings(input);
+  if (!result.ok) fail(result.errors[0]!);
+  return result.settings;
+}
+
+function displayHost(listenAddress: string): string {
+  if (listenAddress !== '0.0.0.0' && listenAddress !== '::') return listenAddress.includes(':') ? `[${listenAddress}]` : listenAddress;
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+async function main(): Promise<void> {
+  const settings = settingsFromArgs(process.argv.slice(2));
+  let server;
+  try {
+    server = await startServer(settings);
+  } catch (error) {
+    process.stderr.write(`streamhouse: FATAL: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const host = displayHost(settings.listenAddress);
+  for (const port of server.rtspPorts) process.stdout.write(`rtsp listening on port ${port}\n`);
+  const playPort = server.rtspPorts.includes(8554) ? 8554 : server.rtspPorts[0];
+  process.stdout.write(`Play the sample movie: rtsp://${host}:${playPort}/sample.mp4\n`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+void main();

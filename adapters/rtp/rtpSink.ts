@@ -1,0 +1,66 @@
+import type { UdpPortPair } from './udpPortPair.js';
+
+/**
+ * Where one track's RTP and RTCP go: a client's UDP ports through the shared pair,
+ * or channels interleaved on its RTSP connection.
+ */
+export interface RtpSink {
+  readonly transport: 'UDP' | 'TCP';
+  /** Sends one RTP packet given as header + payload chunks (scatter/gather, no copy). */
+  sendRtp(header: Buffer, chunks: readonly Buffer[]): void;
+  sendRtcp(packet: Buffer): void;
+  /** False while the destination cannot take more (TCP backpressure); on-demand senders wait. */
+  writable(): boolean;
+}
+
+export class UdpSink implements RtpSink {
+  readonly transport = 'UDP' as const;
+
+  constructor(
+    private readonly pair: UdpPortPair,
+    readonly address: string,
+    readonly rtpPort: number,
+    readonly rtcpPort: number,
+  ) {}
+
+  sendRtp(header: Buffer, chunks: readonly Buffer[]): void {
+    this.pair.rtp.send([header, ...chunks], this.rtpPort, this.address);
+  }
+
+  sendRtcp(packet: Buffer): void {
+    this.pair.rtcp.send(packet, this.rtcpPort, this.address);
+  }
+
+  writable(): boolean {
+    return true;
+  }
+}
+
+/** What an RTSP connection offers for interleaved writes. */
+export interface InterleavedWriter {
+  writeInterleaved(channel: number, header: Buffer, chunks: readonly Buffer[]): void;
+  /** True while the connection's send buffer is below its high-water mark. */
+  canWrite(): boolean;
+}
+
+export class InterleavedSink implements RtpSink {
+  readonly transport = 'TCP' as const;
+
+  constructor(
+    private readonly writer: InterleavedWriter,
+    readonly rtpChannel: number,
+    readonly rtcpChannel: number,
+  ) {}
+
+  sendRtp(header: Buffer, chunks: readonly Buffer[]): void {
+    this.writer.writeInterleaved(this.rtpChannel, header, chunks);
+  }
+
+  sendRtcp(packet: Buffer): void {
+    this.writer.writeInterleaved(this.rtcpChannel, packet, []);
+  }
+
+  writable(): boolean {
+    return this.writer.canWrite();
+  }
+}

@@ -1,0 +1,193 @@
+import { buildMovieSdp } from '../../domain/media/movieSdp.js';
+import { formatTransport, type TransportSpec } from '../../domain/rtsp/headers/transport.js';
+import {
+  RtspError,
+  type ConnectionRef,
+  type PlaybackStarted,
+  type PresentationInfo,
+  type SessionCounters,
+  type SessionMedia,
+  type TrackSetupResult,
+} from '../../actors/rtspSession/sessionMedia.js';
+import type { MovieLibrary, OpenMovie } from '../files/movieLibrary.js';
+import { OnDemandPlayer } from '../rtp/onDemandPlayer.js';
+import type { PacketScheduler } from '../rtp/packetScheduler.js';
+import { InterleavedSink, UdpSink, type RtpSink } from '../rtp/rtpSink.js';
+import { TrackSender } from '../rtp/trackSender.js';
+import type { UdpPortPair } from '../rtp/udpPortPair.js';
+import { isMediaConnection, type MediaConnection } from './mediaConnection.js';
+
+/** What every on-demand session shares. */
+export interface OnDemandDeps {
+  readonly library: MovieLibrary;
+  readonly udp: UdpPortPair;
+  readonly scheduler: PacketScheduler;
+  readonly maxPayloadBytes: number;
+  readonly cname: string;
+}
+
+interface SetUpTrack {
+  readonly sender: TrackSender;
+  readonly release: () => void;
+  readonly connectionId: string | null;
+}
+
+/**
+ * The media side of one on-demand session: the movie it opened, a transport per
+ * track set up, and the player the scheduler drives. `onActivity` is called when the
+ * client's RTCP arrives, which keeps a UDP session alive.
+ */
+export class OnDemandSessionMedia implements SessionMedia {
+  private movie: OpenMovie | null = null;
+  private readonly tracks = new Map<number, SetUpTrack>();
+  private player: OnDemandPlayer | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: OnDemandDeps,
+    private readonly onActivity: () => void,
+  ) {}
+
+  async describe(path: string): Promise<PresentationInfo> {
+    const movie = await this.deps.library.open(path.split('/'));
+    if (this.movie !== movie) {
+      this.movie?.reader.release();
+      movie.reader.retain();
+      this.movie = movie;
+    }
+    const sdp = buildMovieSdp({
+      path,
+      serverAddress: '0.0.0.0',
+      sessionVersion: Date.now() / 1000 + 2_208_988_800,
+      modifiedSeconds: movie.mtimeMs / 1000 + 2_208_988_800,
+      durationSeconds: movie.durationSeconds,
+      tracks: movie.tracks.map((t) => ({ trackId: t.trackId, packetizer: t.packetizer, averageBitrate: t.averageBitrate })),
+    });
+    return {
+      sdp,
+      tracks: movie.tracks.map((t) => ({ trackId: t.trackId, mediaType: t.packetizer.mediaType, codec: t.codec })),
+      durationSeconds: movie.durationSeconds,
+    };
+  }
+
+  async setupTrack(trackId: number, transports: readonly TransportSpec[], origin: ConnectionRef): Promise<TrackSetupResult> {
+    const movie = this.movie;
+    if (!movie) throw new RtspError(455, 'SETUP before the movie was opened');
+    if (this.player?.isPlaying) throw new RtspError(455, 'SETUP while playing');
+    const streamable = movie.tracks.find((t) => t.trackId === trackId);
+    if (!streamable) throw new RtspError(404, `track ${trackId} cannot be streamed`);
+    if (!isMediaConnection(origin)) throw new RtspError(500, 'request did not come from an RTSP connection');
+
+    let lastError: RtspError | null = null;
+    for (const spec of transports) {
+      if (!spec.profile.startsWith('RTP/AVP') || spec.delivery === 'multicast') continue;
+      try {
+        const bound = spec.lowerTransport === 'TCP' ? this.bindInterleaved(spec, origin) : this.bindUdp(spec, origin);
+        if (!bound) continue;
+        this.tracks.get(trackId)?.release();
+        const sender = new TrackSender(trackId, bound.sink, streamable.packetizer.payloadType, streamable.packetizer.clockRate, this.deps.cname);
+        this.tracks.set(trackId, { sender, release: bound.release, connectionId: bound.sink.transport === 'TCP' ? origin.id : null });
+        this.player = null;
+        return { ...bound.result, trackId, ssrc: sender.ssrcHex, transportHeader: formatTransport({ ...bound.echo, ssrc: sender.ssrcHex }) };
+      } catch (error) {
+        if (error instanceof RtspError) lastError = error;
+        else throw error;
+      }
+    }
+    throw lastError ?? new RtspError(461, 'no acceptable transport: RTP/AVP over UDP unicast or TCP interleaved');
+  }
+
+  private bindUdp(spec: TransportSpec, connection: MediaConnection) {
+    if (connection.tunnelled) return null;
+    if (!spec.clientPort) throw new RtspError(400, 'UDP transport without client_port');
+    const [rtpPort, rtcpPort] = spec.clientPort;
+    if (rtpPort % 2 !== 0) throw new RtspError(400, `odd client RTP port ${rtpPort}`);
+    // Media goes to the address the request came from, never to a `destination` elsewhere.
+    const address = connection.remoteAddress;
+    const sink: RtpSink = new UdpSink(this.deps.udp, address, rtpPort, rtcpPort);
+    const unsubscribe = this.deps.udp.onRtcpFrom(address, rtcpPort, () => this.onActivity());
+    const echo: TransportSpec = {
+      profile: 'RTP/AVP',
+      lowerTransport: 'UDP',
+      delivery: 'unicast',
+      source: connection.localAddress.replace(/^::ffff:/, ''),
+      clientPort: [rtpPort, rtcpPort],
+      serverPort: [this.deps.udp.rtpPort, this.deps.udp.rtcpPort],
+      extensions: [],
+    };
+    return {
+      sink,
+      echo,
+      release: unsubscribe,
+      result: { transport: 'UDP' as const, clientRtpPort: rtpPort, clientRtcpPort: rtcpPort, interleaved: null },
+    };
+  }
+
+  private bindInterleaved(spec: TransportSpec, connection: MediaConnection) {
+    const channels = connection.allocateChannels(spec.interleaved);
+    if (!channels) throw new RtspError(461, 'no free interleaved channels on this connection');
+    const sink: RtpSink = new InterleavedSink(connection, channels[0], channels[1]);
+    connection.onChannel(channels[1], () => this.onActivity());
+    const echo: TransportSpec = { profile: 'RTP/AVP', lowerTransport: 'TCP', delivery: 'unicast', interleaved: channels, extensions: [] };
+    return {
+      sink,
+      echo,
+      release: () => connection.releaseChannels(channels),
+      result: { transport: 'TCP' as const, clientRtpPort: null, clientRtcpPort: null, interleaved: channels },
+    };
+  }
+
+  async play(range: { start: number | null; end: number | null }): Promise<PlaybackStarted> {
+    const movie = this.movie;
+    if (!movie || this.tracks.size === 0) throw new RtspError(455, 'PLAY before SETUP');
+    if (range.start !== null && range.start > movie.durationSeconds) {
+      throw new RtspError(457, `range starts at ${range.start} s, past the end (${movie.durationSeconds.toFixed(3)} s)`);
+    }
+    const player = (this.player ??= new OnDemandPlayer(
+      movie.tracks
+        .filter((t) => this.tracks.has(t.trackId))
+        .map((t) => ({ track: t.track, packetizer: t.packetizer, sender: this.tracks.get(t.trackId)!.sender })),
+      movie.reader,
+      this.deps.maxPayloadBytes,
+    ));
+    if (player.isPlaying) player.pause(performance.now());
+    const start = player.seek(range.start ?? (range.end === null ? null : player.position()), range.end);
+    player.start(performance.now());
+    this.deps.scheduler.add(player);
+    return {
+      rangeStart: start,
+      rangeEnd: range.end ?? movie.durationSeconds,
+      rtpInfo: [...this.tracks.values()].map(({ sender }) => ({ trackId: sender.trackId, seq: sender.nextSequence, rtptime: sender.rtpTimeAt(start) })),
+    };
+  }
+
+  pause(): number {
+    if (!this.player) return 0;
+    this.deps.scheduler.remove(this.player);
+    return this.player.isPlaying ? this.player.pause(performance.now()) : this.player.position();
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.player) this.deps.scheduler.remove(this.player);
+    for (const t of this.tracks.values()) t.release();
+    this.movie?.reader.release();
+  }
+
+  counters(): SessionCounters {
+    const tracks = [...this.tracks.values()].map(({ sender }) => ({ trackId: sender.trackId, packetsSent: sender.packetsSent, bytesSent: sender.bytesSent }));
+    const first = this.tracks.values().next().value;
+    return {
+      transport: first ? first.sender.sink.transport : null,
+      bytesSent: tracks.reduce((sum, t) => sum + t.bytesSent, 0),
+      packetsSent: tracks.reduce((sum, t) => sum + t.packetsSent, 0),
+      tracks,
+    };
+  }
+
+  dependsOnConnection(connectionId: string): boolean {
+    for (const t of this.tracks.values()) if (t.connectionId === connectionId) return true;
+    return false;
+  }
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { MessageParser, type ParserLimits } from '../../domain/rtsp/messageParser.js';
+import { formatResponse } from '../../domain/rtsp/responseFormat.js';
+import { response, type RtspRequest, type RtspResponse } from '../../domain/rtsp/rtspMessage.js';
+import type { MediaConnection } from './mediaConnection.js';
+
+/**
+ * One client's TCP connection: parses its bytes, hands requests to the router one at
+ * a time (responses go out in request order), and carries interleaved RTP/RTCP. RTP
+ * writes are corked for the rest of the current tick so a scheduler tick's packets
+ * leave in few syscalls.
+ */
+export interface RequestHandler {
+  handle(connection: RtspConnection, request: RtspRequest): Promise<RtspResponse>;
+  /** Adds headers every response carries (CSeq, Server, Date). */
+  decorate(request: RtspRequest | null, res: RtspResponse): RtspResponse;
+  connectionClosed(connection: RtspConnection): void;
+  /** Protocol errors are logged by the caller's logger. */
+  protocolError(connection: RtspConnection, message: string): void;
+}
+
+/** Above this many bytes waiting in the socket, on-demand senders wait (TCP backpressure). */
+const HIGH_WATER_BYTES = 256 * 1024;
+
+export class RtspConnection implements MediaConnection {
+  readonly id = randomUUID();
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly tunnelled = false;
+  private readonly parser: MessageParser;
+  private readonly queue: RtspRequest[] = [];
+  private busy = false;
+  private closed = false;
+  private corked = false;
+  private readonly channelHandlers = new Map<number, (payload: Buffer) => void>();
+  private readonly channelsInUse = new Set<number>();
+  bytesReceived = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly handler: RequestHandler,
+    limits?: ParserLimits,
+  ) {
+    this.remoteAddress = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    this.remotePort = socket.remotePort ?? 0;
+    this.localAddress = (socket.localAddress ?? '').replace(/^::ffff:/, '');
+    this.localPort = socket.localPort ?? 0;
+    this.parser = new MessageParser(limits);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('error', () => {
+      // Resets and broken pipes are normal ends of a client; 'close' follows.
+    });
+    socket.on('close', () => this.onClose());
+  }
+
+  private onData(chunk: Buffer): void {
+    this.bytesReceived += chunk.length;
+    for (const item of this.parser.push(chunk)) {
+      switch (item.kind) {
+        case 'request':
+          this.queue.push(item.request);
+          break;
+        case 'interleaved':
+          this.channelHandlers.get(item.channel)?.(item.payload);
+          break;
+        case 'response':
+          // Clients do not send responses to a server; ignore rather than fail.
+          break;
+        case 'error':
+          this.handler.protocolError(this, item.message);
+          this.writeResponse(this.handler.decorate(null, response(item.status, [['Connection', 'close']])));
+          this.socket.end();
+          this.queue.length = 0;
+          return;
+      }
+    }
+    void this.drainQueue();
+  }
+
+  private async drainQueue(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const request = this.queue.shift()!;
+        let res: RtspResponse;
+        try {
+          res = await this.handler.handle(this, request);
+        } catch (error) {
+          this.handler.protocolError(this, `internal error handling ${request.method}: ${error instanceof Error ? error.stack : String(error)}`);
+          res = response(500);
+        }
+        this.writeResponse(this.handler.decorate(request, res));
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  writeResponse(res: RtspResponse): void {
+    if (this.closed || this.socket.destroyed) return;
+    this.socket.write(formatResponse(res));
+  }
+
+  writeInterleaved(channel: number, header: Buffer, chunks: readonly Buffer[]): void {
+    if (this.closed || this.socket.destroyed) return;
+    let length = header.length;
+    for (const chunk of chunks) length += chunk.length;
+    const prefix = Buffer.allocUnsafe(4);
+    prefix[0] = 0x24;
+    prefix[1] = channel;
+    prefix.writeUInt16BE(length, 2);
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(prefix);
+    this.socket.write(header);
+    for (const chunk of chunks) this.socket.write(chunk);
+  }
+
+  canWrite(): boolean {
+    return this.socket.writableLength < HIGH_WATER_BYTES;
+  }
+
+  allocateChannels(preferred: readonly [number, number] | undefined): readonly [number, number] | null {
+    if (preferred && preferred[0] !== preferred[1] && !this.channelsInUse.has(preferred[0]) && !this.channelsInUse.has(preferred[1])) {
+      this.channelsInUse.add(preferred[0]);
+      this.channelsInUse.add(preferred[1]);
+      return preferred;
+    }
+    for (let rtp = 0; rtp < 255; rtp += 2) {
+      if (!this.channelsInUse.has(rtp) && !this.channelsInUse.has(rtp + 1)) {
+        this.channelsInUse.add(rtp);
+        this.channelsInUse.add(rtp + 1);
+        return [rtp, rtp + 1];
+      }
+    }
+    return null;
+  }
+
+  releaseChannels(channels: readonly [number, number]): void {
+    for (const c of channels) {
+      this.channelsInUse.delete(c);
+      this.channelHandlers.delete(c);
+    }
+  }
+
+  onChannel(channel: number, handler: (payload: Buffer) => void): void {
+    this.channelHandlers.set(channel, handler);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.handler.connectionClosed(this);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The model of a parsed QuickTime/MP4 movie: what the server needs to stream it.
+ * Produced by domain/media/mp4/parseMovie.ts from the bytes of the `moov` box; the
+ * sample data itself stays in the file and is read by the adapters.
+ */
+
+/** Per-sample tables, flattened from stsz/stco/co64/stsc/stts/ctts/stss for O(1) access. */
+export interface SampleTable {
+  readonly count: number;
+  /** Absolute byte offset of each sample in the file (Float64 so files > 4 GiB work). */
+  readonly offsets: Float64Array;
+  readonly sizes: Uint32Array;
+  /** Decode time of each sample, in the track's timescale. */
+  readonly decodeTimes: Float64Array;
+  /** Composition offset (ctts) of each sample, in the track's timescale; all 0 without ctts. */
+  readonly compositionOffsets: Int32Array;
+  /** Duration of each sample in the track's timescale. */
+  readonly durations: Uint32Array;
+  /**
+   * 0-based indexes (into these arrays, unlike stss's 1-based numbers) of sync samples in
+   * ascending order, or null when every sample is a sync sample (no stss).
+   */
+  readonly syncSamples: Uint32Array | null;
+  /** Index of the sample whose data reference (stsd index) applies; 1-based like stsc. */
+  readonly descriptionIndexes: Uint16Array;
+}
+
+export type TrackKind = 'video' | 'audio' | 'hint' | 'text' | 'other';
+
+/** Codec-specific configuration read from the sample description (stsd). */
+export interface SampleDescription {
+  /** Four-character code of the sample entry: 'avc1', 'avc3', 'mp4a', 'hvc1', 'rtp ', ... */
+  readonly format: string;
+  /** Video only. */
+  readonly width?: number;
+  readonly height?: number;
+  /** Audio only. */
+  readonly channelCount?: number;
+  readonly sampleRate?: number;
+  readonly sampleSize?: number;
+  /** H.264: the raw avcC record. */
+  readonly avcConfig?: Buffer;
+  /** AAC and other MPEG-4 audio: the DecoderSpecificInfo (AudioSpecificConfig) from esds. */
+  readonly audioSpecificConfig?: Buffer;
+  /** MPEG-4 object type indication from esds (0x40 = MPEG-4 audio, ...). */
+  readonly objectTypeIndication?: number;
+  /** RTP hint entries ('rtp '/'srtp'): the largest packet the hinter produced. */
+  readonly maxPacketSize?: number;
+  /** Every child box of the sample entry by type, raw bodies, for codecs handled later. */
+  readonly extensions: ReadonlyMap<string, Buffer>;
+}
+
+export interface MovieTrack {
+  readonly id: number;
+  readonly kind: TrackKind;
+  /** The hdlr handler type, e.g. 'vide', 'soun', 'hint'. */
+  readonly handler: string;
+  readonly timescale: number;
+  /** Media duration in the track's timescale (mdhd). */
+  readonly duration: number;
+  readonly descriptions: readonly SampleDescription[];
+  readonly samples: SampleTable;
+  /** Track ids this track references through tref, by reference type (e.g. 'hint' -> [1]). */
+  readonly references: ReadonlyMap<string, readonly number[]>;
+  /** Raw bodies of boxes of interest under the track's udta (e.g. 'hnti' for hint SDP). */
+  readonly userData: ReadonlyMap<string, Buffer>;
+}
+
+export interface Movie {
+  /** Movie timescale (mvhd). */
+  readonly timescale: number;
+  /** Movie duration in the movie timescale (mvhd). */
+  readonly duration: number;
+  readonly tracks: readonly MovieTrack[];
+  /** Raw bodies of boxes of interest under moov/udta (e.g. 'hnti' holding the movie SDP 'rtp '). */
+  readonly userData: ReadonlyMap<string, Buffer>;
+}
+
+/** A movie the server cannot use, with the box where parsing failed (for 415 and the error event). */
+export class MovieFormatError extends Error {
+  constructor(
+    message: string,
+    readonly box: string,
+  ) {
+    super(message);
+    this.name = 'MovieFormatError';
+  }
+}

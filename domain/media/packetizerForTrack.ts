@@ -1,0 +1,105 @@
+/** Picks the RTP packetizer for a track from its first sample description. */
+import { channelCountOf, parseAudioSpecificConfig } from './aac/audioSpecificConfig.js';
+import { AacPacketizer } from './aac/aacPacketizer.js';
+import { parseAvcConfig } from './h264/avcConfig.js';
+import { H264Packetizer } from './h264/h264Packetizer.js';
+import { MovieFormatError, type MovieTrack, type SampleDescription } from './movie.js';
+import type { Packetizer } from './packetizer.js';
+
+/** MPEG-4 audio and the three MPEG-2 AAC profiles (Main, LC, SSR) in esds. */
+const AAC_OBJECT_TYPES = new Set([0x40, 0x66, 0x67, 0x68]);
+
+/** Readable names for the formats people are likely to try, for the "unsupported" reason. */
+const CODEC_NAMES: Record<string, string> = {
+  hvc1: 'H.265',
+  hev1: 'H.265',
+  av01: 'AV1',
+  vp08: 'VP8',
+  vp09: 'VP9',
+  mp4v: 'MPEG-4 Visual',
+  s263: 'H.263',
+  h263: 'H.263',
+  jpeg: 'Motion JPEG',
+  mjpa: 'Motion JPEG',
+  avc2: 'H.264 (avc2)',
+  avc4: 'H.264 (avc4)',
+  'ac-3': 'AC-3',
+  'ec-3': 'E-AC-3',
+  Opus: 'Opus',
+  fLaC: 'FLAC',
+  alac: 'Apple Lossless',
+  '.mp3': 'MP3',
+  samr: 'AMR-NB',
+  sawb: 'AMR-WB',
+  ulaw: 'G.711 µ-law',
+  alaw: 'G.711 A-law',
+  twos: 'PCM',
+  sowt: 'PCM',
+  lpcm: 'PCM',
+  ipcm: 'PCM',
+  'raw ': 'PCM',
+  tx3g: '3GPP timed text',
+  text: 'QuickTime text',
+  'rtp ': 'RTP hint track',
+  srtp: 'SRTP hint track',
+};
+
+const MP4A_NAMES: Record<number, string> = {
+  0x69: 'MP3 (MPEG-2 audio)',
+  0x6b: 'MP3',
+  0xa5: 'AC-3',
+  0xa6: 'E-AC-3',
+  0xa9: 'DTS',
+  0xad: 'Opus',
+};
+
+export function createPacketizer(track: MovieTrack, payloadType: number): Packetizer | { unsupported: string } {
+  const description = track.descriptions[0];
+  if (description === undefined) return { unsupported: 'the track has no sample description' };
+  try {
+    switch (description.format) {
+      case 'avc1':
+      case 'avc3':
+        return h264(description, payloadType);
+      case 'mp4a':
+        return aac(description, payloadType);
+      default: {
+        const name = CODEC_NAMES[description.format];
+        return unsupported(description.format, name);
+      }
+    }
+  } catch (err) {
+    // A codec config that does not parse makes the track unplayable, not the server sick.
+    if (err instanceof MovieFormatError) return { unsupported: `${description.format}: ${err.message}` };
+    throw err;
+  }
+}
+
+function h264(description: SampleDescription, payloadType: number): Packetizer | { unsupported: string } {
+  if (description.avcConfig === undefined) return { unsupported: `codec '${description.format}' (H.264) has no avcC box` };
+  const config = parseAvcConfig(description.avcConfig);
+  return new H264Packetizer({
+    payloadType,
+    config,
+    ...(description.width === undefined ? {} : { width: description.width }),
+    ...(description.height === undefined ? {} : { height: description.height }),
+  });
+}
+
+function aac(description: SampleDescription, payloadType: number): Packetizer | { unsupported: string } {
+  const oti = description.objectTypeIndication;
+  if (oti === undefined) return { unsupported: "codec 'mp4a' without an esds descriptor" };
+  if (!AAC_OBJECT_TYPES.has(oti)) {
+    const hex = `0x${oti.toString(16).padStart(2, '0')}`;
+    return unsupported('mp4a', `${MP4A_NAMES[oti] ?? 'object type'} ${hex}`);
+  }
+  const raw = description.audioSpecificConfig;
+  if (raw === undefined) return { unsupported: "codec 'mp4a' (AAC) has no AudioSpecificConfig" };
+  const config = parseAudioSpecificConfig(raw);
+  const channels = channelCountOf(config.channelConfiguration) || description.channelCount || 1;
+  return new AacPacketizer({ payloadType, config: raw, sampleRate: config.samplingFrequency, channels });
+}
+
+function unsupported(format: string, name: string | undefined): { unsupported: string } {
+  return { unsupported: `codec '${format}'${name === undefined ? '' : ` (${name})`} has no packetizer yet` };
+}

@@ -1,0 +1,43 @@
+/** RTSP/1.0 status codes (RFC 2326 §7.1.1) with the reason phrases QTSS sent. */
+export const reasonPhrases: Readonly<Record<number, string>> = {
+  100: 'Continue',
+  200: 'OK',
+  201: 'Created',
+  250: 'Low on Storage Space',
+  300: 'Multiple Choices',
+  301: 'Moved Permanently',
+  302: 'Moved Temporarily',
+  304: 'Not Modified',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
+  412: 'Precondition Failed',
+  413: 'Request Entity Too Large',
+  414: 'Request-URI Too Large',
+  415: 'Unsupported Media Type',
+  451: 'Parameter Not Understood',
+  453: 'Not Enough Bandwidth',
+  454: 'Session Not Found',
+  455: 'Method Not Valid in This State',
+  456: 'Header Field Not Valid for Resource',
+  457: 'Invalid Range',
+  458: 'Parameter Is Read-Only',
+  459: 'Aggregate Operation Not Allowed',
+  460: 'Only Aggregate Operation Allowed',
+  461: 'Unsupported Transport',
+  462: 'Destination Unreachable',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'RTSP Version Not Supported',
+  551: 'Option Not Supported',
+};
+
+export function reasonPhrase(status: number): string {
+  return reasonPhrases[status] ?? 'Unknown';
+}

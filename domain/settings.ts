@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/**
+ * Server settings with their defaults. Every source (config file, flags, the admin)
+ * goes through this schema, so a bad value is refused with the setting's name.
+ */
+const port = z.number().int().min(0).max(65535);
+
+export const settingsSchema = z.object({
+  /** RTSP listening ports. Ports that cannot be bound are warnings; none bound is fatal. */
+  rtspPorts: z.array(port).min(1).default([554, 8554]),
+  /** Address the listeners bind to. */
+  listenAddress: z.string().min(1).default('0.0.0.0'),
+  /** First port of the shared server RTP/RTCP pair (even); 0 picks a free pair. */
+  rtpPort: port.refine((p) => p % 2 === 0, 'must be even').default(6970),
+  moviesFolder: z.string().min(1).default('./movies'),
+  dataFolder: z.string().min(1).default('./data'),
+  adminPort: port.default(1220),
+  /** Advertised in `Session: id;timeout=N`; a UDP session with no RTSP or RTCP for this long ends. */
+  sessionTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
+  /** Largest RTP payload; keeps packets under a 1500-byte MTU with IP/UDP headers. */
+  maxPayloadBytes: z.number().int().min(200).max(65000).default(1400),
+  /** Name of this server in events and the fleet view. */
+  nodeId: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore').default('local'),
+  /** Open the event store even if its tail is damaged, dropping what follows the last good record. */
+  repairEventStore: z.boolean().default(false),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingsInput = z.input<typeof settingsSchema>;
+
+/** Parses settings; on failure, one line per bad setting naming it. */
+export function parseSettings(input: unknown): { ok: true; settings: Settings } | { ok: false; errors: string[] } {
+  const result = settingsSchema.safeParse(input);
+  if (result.success) return { ok: true, settings: result.data };
+  return {
+    ok: false,
+    errors: result.error.issues.map((issue) => `setting ${issue.path.join('.') || '(root)'}: ${issue.message}`),
+  };
+}

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AacPacketizer } from '../../../domain/media/aac/aacPacketizer.js';
+import { H264Packetizer } from '../../../domain/media/h264/h264Packetizer.js';
+import type { MovieTrack, SampleDescription } from '../../../domain/media/movie.js';
+import { parseMovie } from '../../../domain/media/mp4/parseMovie.js';
+import { createPacketizer } from '../../../domain/media/packetizerForTrack.js';
+import { hintedAvailable, hintedPath, loadMovie, samplePath } from './mediaFiles.js';
+
+const { file, moov } = loadMovie(samplePath);
+const movie = parseMovie(moov, file.length);
+
+function withDescription(track: MovieTrack, description: Partial<SampleDescription>): MovieTrack {
+  return { ...track, descriptions: [{ ...track.descriptions[0]!, ...description }] };
+}
+
+describe('createPacketizer', () => {
+  it('picks H.264 and AAC for the sample movie', () => {
+    const [video, audio] = movie.tracks;
+    const v = createPacketizer(video!, 96);
+    const a = createPacketizer(audio!, 97);
+    assert.ok(v instanceof H264Packetizer);
+    assert.equal(v.payloadType, 96);
+    assert.ok(a instanceof AacPacketizer);
+    assert.equal(a.payloadType, 97);
+  });
+
+  it('names codecs it cannot packetize', () => {
+    const [video, audio] = movie.tracks;
+    assert.deepEqual(createPacketizer(withDescription(video!, { format: 'hvc1' }), 96), {
+      unsupported: "codec 'hvc1' (H.265) has no packetizer yet",
+    });
+    assert.deepEqual(createPacketizer(withDescription(video!, { format: 'zzzz' }), 96), {
+      unsupported: "codec 'zzzz' has no packetizer yet",
+    });
+    assert.deepEqual(createPacketizer(withDescription(audio!, { objectTypeIndication: 0x6b }), 97), {
+      unsupported: "codec 'mp4a' (MP3 0x6b) has no packetizer yet",
+    });
+    assert.deepEqual(createPacketizer({ ...video!, descriptions: [] }, 96), {
+      unsupported: 'the track has no sample description',
+    });
+  });
+
+  it('reports a broken codec config as unsupported instead of throwing', () => {
+    const [video, audio] = movie.tracks;
+    const v = createPacketizer(withDescription(video!, { avcConfig: Buffer.from([1, 2]) }), 96);
+    assert.ok('unsupported' in v && /avcC/.test(v.unsupported));
+    const a = createPacketizer(withDescription(audio!, { audioSpecificConfig: Buffer.from([0x12]) }), 97);
+    assert.ok('unsupported' in a && /AudioSpecificConfig/.test(a.unsupported));
+  });
+
+  it('does not stream hint tracks yet', { skip: !hintedAvailable() }, () => {
+    const hinted = loadMovie(hintedPath);
+    const hint = parseMovie(hinted.moov, hinted.file.length).tracks[2]!;
+    assert.deepEqual(createPacketizer(hint, 96), { unsupported: "codec 'rtp ' (RTP hint track) has no packetizer yet" });
+  });
+});
