@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from '../domain/settings.js';
-import { openEmbeddedEventStore } from '../eventstore/embedded/embeddedEventStore.js';
+import { openEmbeddedEventStore } from '../eventstore/embedded/index.js';
 import type { EventStore } from '../eventstore/eventStore.js';
 import { MovieLibrary } from './files/movieLibrary.js';
 import { MoviesFolder } from './files/moviesFolder.js';
