@@ -9,7 +9,9 @@ import { MovieLibrary } from './files/movieLibrary.js';
 import { MoviesFolder } from './files/moviesFolder.js';
 import { ConsoleErrorLog } from './log/consoleErrorLog.js';
 import { PacketScheduler } from './rtp/packetScheduler.js';
-import { UdpPortPair } from './rtp/udpPortPair.js';
+import { AdmissionControl, ThroughputMeter, type Limits } from './rtp/admissionControl.js';
+import { UdpPortPairs } from './rtp/udpPortPairs.js';
+import { TunnelRegistry } from './rtsp/httpTunnel.js';
 import { RequestRouter } from './rtsp/requestRouter.js';
 import { RtspConnection } from './rtsp/rtspConnection.js';
 import { SessionFactory } from './rtsp/sessionFactory.js';
@@ -21,8 +23,9 @@ import { SERVER_HEADER, VERSION } from './serverIdentity.js';
  * the media plane (UDP pair, scheduler, movie library) and the RTSP listeners.
  */
 export interface RunningServer {
-  readonly rtspPorts: readonly number[];
-  readonly rtpPort: number;
+  readonly listening: ReadonlyArray<{ address: string; port: number }>;
+  /** The live limits: changing them applies to the next new session. */
+  readonly limits: Limits;
   readonly store: EventStore;
   readonly registry: SessionRegistry;
   close(): Promise<void>;
@@ -42,8 +45,14 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   const store = await openEmbeddedEventStore(path.join(settings.dataFolder, 'events'), { repair: settings.repairEventStore });
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
   try {
-    const udp = await UdpPortPair.bind(settings.listenAddress, settings.rtpPort);
+    const udp = await UdpPortPairs.bind(settings.listenAddresses, settings.rtpPort, (address, error) =>
+      logger.log('WARNING', `no RTP/RTCP port pair on ${address}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`),
+    );
     cleanups.unshift(() => udp.close());
+    const meter = new ThroughputMeter();
+    meter.start();
+    cleanups.unshift(() => meter.stop());
+    const limits: Limits = { maxConnections: settings.maxConnections, maxThroughputKbps: settings.maxThroughputKbps };
     const scheduler = new PacketScheduler();
     cleanups.unshift(() => scheduler.stop());
     const library = new MovieLibrary(new MoviesFolder(settings.moviesFolder), (file, box, message) =>
@@ -53,13 +62,14 @@ export async function startServer(settings: Settings, options: StartOptions = {}
 
     const registry = new SessionRegistry(settings.sessionTimeoutSeconds * 1000);
     registry.start();
+    const admission = new AdmissionControl(limits, meter, () => registry.size);
     const factory = new SessionFactory({
       registry,
       store,
       nodeId: settings.nodeId,
       timeoutSeconds: settings.sessionTimeoutSeconds,
       logger,
-      onDemand: { library, udp, scheduler, maxPayloadBytes: settings.maxPayloadBytes, cname: `streamhouse@${settings.nodeId}` },
+      onDemand: { library, udp, admission, meter, scheduler, maxPayloadBytes: settings.maxPayloadBytes, cname: `streamhouse@${settings.nodeId}` },
     });
     cleanups.unshift(async () => {
       registry.shutdown();
@@ -69,37 +79,46 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       registry,
       createSession: (connection, target, request) => factory.create(connection, target, request),
       serverHeader: SERVER_HEADER,
+      tunnels: new TunnelRegistry(SERVER_HEADER),
       timeoutSeconds: settings.sessionTimeoutSeconds,
       logger,
     });
 
     const listeners: net.Server[] = [];
     const connections = new Set<net.Socket>();
-    const bound: number[] = [];
-    for (const port of settings.rtspPorts) {
-      const server = net.createServer((socket) => {
-        connections.add(socket);
-        socket.on('close', () => connections.delete(socket));
-        new RtspConnection(socket, router);
-      });
-      try {
-        bound.push(await listen(server, port, settings.listenAddress));
-        listeners.push(server);
-      } catch (error) {
-        logger.log('WARNING', `RTSP port ${port} not bound: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const bound: Array<{ address: string; port: number }> = [];
+    // Port 0 (any free port) may be asked for more than once; real ports only once each.
+    const wanted = [...settings.rtspPorts, ...(settings.streamingOnPort80 ? [80] : [])];
+    const ports = wanted.filter((port, i) => port === 0 || wanted.indexOf(port) === i);
+    for (const address of settings.listenAddresses) {
+      for (const port of ports) {
+        const server = net.createServer((socket) => {
+          connections.add(socket);
+          socket.on('close', () => connections.delete(socket));
+          new RtspConnection(socket, router);
+        });
+        try {
+          bound.push({ address, port: await listen(server, port, address) });
+          listeners.push(server);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code ?? String(error);
+          const why = code === 'EACCES' ? 'ports below 1024 need privilege' : code === 'EADDRINUSE' ? 'another program (a web server?) holds it' : code;
+          logger.log('WARNING', `RTSP port ${port} on ${address} not bound: ${code} (${why})${port === 80 ? '; streaming on port 80 is off until it can be bound' : ''}`);
+        }
       }
     }
-    if (bound.length === 0) throw new Error(`no RTSP port could be bound (tried ${settings.rtspPorts.join(', ')})`);
+    if (bound.length === 0) throw new Error(`no RTSP port could be bound (tried ${ports.join(', ')} on ${settings.listenAddresses.join(', ')})`);
     cleanups.unshift(async () => {
       for (const socket of connections) socket.destroy();
       await Promise.all(listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
     });
-    logger.log('INFO', `Streamhouse ${VERSION} started: RTSP on ${bound.join(', ')}, RTP/RTCP on UDP ${udp.rtpPort}-${udp.rtcpPort}`);
+    const where = bound.map((b) => `${b.address.includes(':') ? `[${b.address}]` : b.address}:${b.port}`).join(', ');
+    logger.log('INFO', `Streamhouse ${VERSION} started: RTSP on ${where}; RTP/RTCP on UDP ${udp.ports}`);
 
     let closing: Promise<void> | null = null;
     return {
-      rtspPorts: bound,
-      rtpPort: udp.rtpPort,
+      listening: bound,
+      limits,
       store,
       registry,
       close: () => (closing ??= runCleanups(cleanups)),
@@ -123,7 +142,8 @@ async function runCleanups(cleanups: Array<() => Promise<void> | void>): Promise
 function listen(server: net.Server, port: number, address: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, address, () => {
+    // '::' is IPv6-only so that '0.0.0.0' can listen on the same port.
+    server.listen({ port, host: address, ipv6Only: address.includes(':') }, () => {
       server.off('error', reject);
       resolve((server.address() as net.AddressInfo).port);
     });

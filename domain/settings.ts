@@ -9,8 +9,14 @@ const port = z.number().int().min(0).max(65535);
 export const settingsSchema = z.object({
   /** RTSP listening ports. Ports that cannot be bound are warnings; none bound is fatal. */
   rtspPorts: z.array(port).min(1).default([554, 8554]),
-  /** Address the listeners bind to. */
-  listenAddress: z.string().min(1).default('0.0.0.0'),
+  /** Addresses the RTSP listeners and the UDP pairs bind to; IPv4 and IPv6 side by side. */
+  listenAddresses: z.array(z.string().min(1)).min(1).default(['0.0.0.0', '::']),
+  /** QTSS "streaming on port 80": also serve RTSP and tunnelled RTSP on port 80. */
+  streamingOnPort80: z.boolean().default(false),
+  /** New sessions past this many get 453; -1 for no limit. */
+  maxConnections: z.number().int().min(-1).default(1000),
+  /** New sessions that would take the measured throughput past this get 453; -1 for no limit. */
+  maxThroughputKbps: z.number().int().min(-1).default(102400),
   /** First port of the shared server RTP/RTCP pair (even); 0 picks a free pair. */
   rtpPort: port.refine((p) => p % 2 === 0, 'must be even').default(6970),
   moviesFolder: z.string().min(1).default('./movies'),

@@ -18,7 +18,10 @@ Runs the Streamhouse RTSP/RTP streaming server.
 Options:
   --rtsp-port <n>        RTSP port to listen on (repeatable; default 554 and 8554)
   --rtp-port <n>         first port of the shared server RTP/RTCP pair (even; 0 = any free pair; default 6970)
-  --listen <address>     address to listen on (default 0.0.0.0)
+  --listen <address>     address to listen on (repeatable; default 0.0.0.0 and ::)
+  --port-80              also stream on port 80 (RTSP and RTSP over HTTP)
+  --max-connections <n>  new sessions past this many get 453 (-1 = no limit; default 1000)
+  --max-throughput-kbps <n>  new sessions past this throughput get 453 (-1 = no limit; default 102400)
   --movies <dir>         movies folder (default ./movies)
   --data <dir>           data folder for the event store (default ./data)
   --admin-port <n>       web admin port (default 1220)
@@ -49,7 +52,10 @@ export function settingsFromArgs(argv: string[]): Settings {
       options: {
         'rtsp-port': { type: 'string', multiple: true },
         'rtp-port': { type: 'string' },
-        listen: { type: 'string' },
+        listen: { type: 'string', multiple: true },
+        'port-80': { type: 'boolean' },
+        'max-connections': { type: 'string' },
+        'max-throughput-kbps': { type: 'string' },
         movies: { type: 'string' },
         data: { type: 'string' },
         'admin-port': { type: 'string' },
@@ -86,7 +92,10 @@ export function settingsFromArgs(argv: string[]): Settings {
   const input: Record<string, unknown> = { ...fromFile };
   if (values['rtsp-port']) input.rtspPorts = values['rtsp-port'].map((p) => integer('rtspPorts', p));
   if (values['rtp-port'] !== undefined) input.rtpPort = integer('rtpPort', values['rtp-port']);
-  if (values.listen !== undefined) input.listenAddress = values.listen;
+  if (values.listen !== undefined) input.listenAddresses = values.listen;
+  if (values['port-80']) input.streamingOnPort80 = true;
+  if (values['max-connections'] !== undefined) input.maxConnections = integer('maxConnections', values['max-connections']);
+  if (values['max-throughput-kbps'] !== undefined) input.maxThroughputKbps = integer('maxThroughputKbps', values['max-throughput-kbps']);
   if (values.movies !== undefined) input.moviesFolder = values.movies;
   if (values.data !== undefined) input.dataFolder = values.data;
   if (values['admin-port'] !== undefined) input.adminPort = integer('adminPort', values['admin-port']);
@@ -100,6 +109,7 @@ export function settingsFromArgs(argv: string[]): Settings {
 
 function displayHost(listenAddress: string): string {
   if (listenAddress !== '0.0.0.0' && listenAddress !== '::') return listenAddress.includes(':') ? `[${listenAddress}]` : listenAddress;
+  // A wildcard: show an address a viewer elsewhere could use.
   for (const addresses of Object.values(os.networkInterfaces())) {
     for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
@@ -115,10 +125,9 @@ async function main(): Promise<void> {
     process.stderr.write(`streamhouse: FATAL: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  const host = displayHost(settings.listenAddress);
-  for (const port of server.rtspPorts) process.stdout.write(`rtsp listening on port ${port}\n`);
-  const playPort = server.rtspPorts.includes(8554) ? 8554 : server.rtspPorts[0];
-  process.stdout.write(`Play the sample movie: rtsp://${host}:${playPort}/sample.mp4\n`);
+  for (const { address, port } of server.listening) process.stdout.write(`rtsp listening on ${address} port ${port}\n`);
+  const play = server.listening.find((l) => l.port === 8554) ?? server.listening[0]!;
+  process.stdout.write(`Play the sample movie: rtsp://${displayHost(play.address)}:${play.port}/sample.mp4\n`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

@@ -26,6 +26,8 @@ export class TrackSender {
     private readonly payloadType: number,
     readonly clockRate: number,
     private readonly cname: string,
+    /** Server-wide byte counter the throughput limit reads. */
+    private readonly meter: { bytesSent: number },
   ) {
     const seed = randomBytes(10);
     this.ssrc = seed.readUInt32BE(0);
@@ -57,6 +59,7 @@ export class TrackSender {
     this.packetsSent++;
     this.payloadBytesSent += size;
     this.bytesSent += size + RTP_HEADER_SIZE;
+    this.meter.bytesSent += size + RTP_HEADER_SIZE;
   }
 
   /** Sends a sender report if the last one is older than the interval. */

@@ -28,8 +28,9 @@ export class UdpPortPair {
   static async bind(address: string, port: number, attempts = 50): Promise<UdpPortPair> {
     const type = address.includes(':') ? 'udp6' : 'udp4';
     for (let i = 0; i < attempts; i++) {
-      const rtp = dgram.createSocket({ type, reuseAddr: false });
-      const rtcp = dgram.createSocket({ type, reuseAddr: false });
+      // '::' is bound IPv6-only so '0.0.0.0' can hold the same port for IPv4.
+      const rtp = dgram.createSocket({ type, reuseAddr: false, ipv6Only: type === 'udp6' });
+      const rtcp = dgram.createSocket({ type, reuseAddr: false, ipv6Only: type === 'udp6' });
       try {
         const rtpPort = await bindSocket(rtp, address, port === 0 ? 0 : port);
         if (rtpPort % 2 !== 0) throw new Error('odd');

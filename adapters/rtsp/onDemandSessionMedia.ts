@@ -14,13 +14,16 @@ import { OnDemandPlayer } from '../rtp/onDemandPlayer.js';
 import type { PacketScheduler } from '../rtp/packetScheduler.js';
 import { InterleavedSink, UdpSink, type RtpSink } from '../rtp/rtpSink.js';
 import { TrackSender } from '../rtp/trackSender.js';
-import type { UdpPortPair } from '../rtp/udpPortPair.js';
+import type { AdmissionControl, ThroughputMeter } from '../rtp/admissionControl.js';
+import type { UdpPortPairs } from '../rtp/udpPortPairs.js';
 import { isMediaConnection, type MediaConnection } from './mediaConnection.js';
 
 /** What every on-demand session shares. */
 export interface OnDemandDeps {
   readonly library: MovieLibrary;
-  readonly udp: UdpPortPair;
+  readonly udp: UdpPortPairs;
+  readonly admission: AdmissionControl;
+  readonly meter: ThroughputMeter;
   readonly scheduler: PacketScheduler;
   readonly maxPayloadBytes: number;
   readonly cname: string;
@@ -50,6 +53,7 @@ export class OnDemandSessionMedia implements SessionMedia {
 
   async describe(path: string): Promise<PresentationInfo> {
     const movie = await this.deps.library.open(path.split('/'));
+    if (this.movie === null) this.deps.admission.admit(movie.tracks.reduce((sum, t) => sum + t.averageBitrate, 0));
     if (this.movie !== movie) {
       this.movie?.reader.release();
       movie.reader.retain();
@@ -85,7 +89,7 @@ export class OnDemandSessionMedia implements SessionMedia {
         const bound = spec.lowerTransport === 'TCP' ? this.bindInterleaved(spec, origin) : this.bindUdp(spec, origin);
         if (!bound) continue;
         this.tracks.get(trackId)?.release();
-        const sender = new TrackSender(trackId, bound.sink, streamable.packetizer.payloadType, streamable.packetizer.clockRate, this.deps.cname);
+        const sender = new TrackSender(trackId, bound.sink, streamable.packetizer.payloadType, streamable.packetizer.clockRate, this.deps.cname, this.deps.meter);
         this.tracks.set(trackId, { sender, release: bound.release, connectionId: bound.sink.transport === 'TCP' ? origin.id : null });
         this.player = null;
         return { ...bound.result, trackId, ssrc: sender.ssrcHex, transportHeader: formatTransport({ ...bound.echo, ssrc: sender.ssrcHex }) };
@@ -102,17 +106,19 @@ export class OnDemandSessionMedia implements SessionMedia {
     if (!spec.clientPort) throw new RtspError(400, 'UDP transport without client_port');
     const [rtpPort, rtcpPort] = spec.clientPort;
     if (rtpPort % 2 !== 0) throw new RtspError(400, `odd client RTP port ${rtpPort}`);
+    const pair = this.deps.udp.forLocalAddress(connection.localAddress);
+    if (!pair) return null;
     // Media goes to the address the request came from, never to a `destination` elsewhere.
     const address = connection.remoteAddress;
-    const sink: RtpSink = new UdpSink(this.deps.udp, address, rtpPort, rtcpPort);
-    const unsubscribe = this.deps.udp.onRtcpFrom(address, rtcpPort, () => this.onActivity());
+    const sink: RtpSink = new UdpSink(pair, address, rtpPort, rtcpPort);
+    const unsubscribe = pair.onRtcpFrom(address, rtcpPort, () => this.onActivity());
     const echo: TransportSpec = {
       profile: 'RTP/AVP',
       lowerTransport: 'UDP',
       delivery: 'unicast',
       source: connection.localAddress.replace(/^::ffff:/, ''),
       clientPort: [rtpPort, rtcpPort],
-      serverPort: [this.deps.udp.rtpPort, this.deps.udp.rtcpPort],
+      serverPort: [pair.rtpPort, pair.rtcpPort],
       extensions: [],
     };
     return {

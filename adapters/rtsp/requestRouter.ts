@@ -1,6 +1,8 @@
 import { parseSession, formatSession } from '../../domain/rtsp/headers/session.js';
 import { parseRequestTarget, type RequestTarget } from '../../domain/rtsp/requestTarget.js';
 import { cseqOf, response, type RtspRequest, type RtspResponse } from '../../domain/rtsp/rtspMessage.js';
+import { randomBytes } from 'node:crypto';
+import type { TunnelRegistry } from './httpTunnel.js';
 import type { RequestHandler, RtspConnection } from './rtspConnection.js';
 import type { SessionEntry, SessionRegistry } from './sessionRegistry.js';
 
@@ -21,6 +23,7 @@ export interface RouterDeps {
   readonly serverHeader: string;
   readonly timeoutSeconds: number;
   readonly logger: ErrorLogger;
+  readonly tunnels: TunnelRegistry;
   /** Longest a session may take to answer before the client gets 500 (a stuck disk, say). */
   readonly requestTimeoutMs?: number;
 }
@@ -54,7 +57,7 @@ export class RequestRouter implements RequestHandler {
 
     switch (method) {
       case 'OPTIONS':
-        return response(200, [['Public', PUBLIC_METHODS.join(', ')], ...this.sessionHeader(entry)]);
+        return this.options(request, entry);
       case 'GET_PARAMETER':
       case 'SET_PARAMETER':
         // Keepalives (ffmpeg, VLC, live555): touching the session above is all they need.
@@ -80,6 +83,25 @@ export class RequestRouter implements RequestHandler {
       default:
         return response(501, [['Public', PUBLIC_METHODS.join(', ')]]);
     }
+  }
+
+  http(connection: RtspConnection, request: RtspRequest): void {
+    this.deps.tunnels.handle(connection, request);
+  }
+
+  /**
+   * OPTIONS, including QuickTime's speed test: `Require: x-Random-Data-Size` with
+   * `x-Random-Data-Size: N` is answered with N random bytes (at most 256 KB).
+   */
+  private options(request: RtspRequest, entry: SessionEntry | undefined): RtspResponse {
+    const headers: Array<[string, string]> = [['Public', PUBLIC_METHODS.join(', ')], ...this.sessionHeader(entry)];
+    const require = request.headers.get('Require');
+    if (require && /\bx-Random-Data-Size\b/i.test(require)) {
+      const asked = Number(request.headers.get('x-Random-Data-Size'));
+      if (!Number.isInteger(asked) || asked < 0) return response(400, headers);
+      return response(200, [...headers, ['Content-Type', 'application/x-random-data']], randomBytes(Math.min(asked, 256 * 1024)));
+    }
+    return response(200, headers);
   }
 
   decorate(request: RtspRequest | null, res: RtspResponse): RtspResponse {

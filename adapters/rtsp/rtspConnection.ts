@@ -13,6 +13,8 @@ import type { MediaConnection } from './mediaConnection.js';
  */
 export interface RequestHandler {
   handle(connection: RtspConnection, request: RtspRequest): Promise<RtspResponse>;
+  /** An HTTP request (QuickTime tunnelling GET/POST); the handler takes the connection over. */
+  http(connection: RtspConnection, request: RtspRequest): void;
   /** Adds headers every response carries (CSeq, Server, Date). */
   decorate(request: RtspRequest | null, res: RtspResponse): RtspResponse;
   connectionClosed(connection: RtspConnection): void;
@@ -29,7 +31,8 @@ export class RtspConnection implements MediaConnection {
   readonly remotePort: number;
   readonly localAddress: string;
   readonly localPort: number;
-  readonly tunnelled = false;
+  /** Set once an HTTP GET made this connection the output side of a tunnel. */
+  tunnelled = false;
   private readonly parser: MessageParser;
   private readonly queue: RtspRequest[] = [];
   private busy = false;
@@ -50,19 +53,27 @@ export class RtspConnection implements MediaConnection {
     this.localPort = socket.localPort ?? 0;
     this.parser = new MessageParser(limits);
     socket.setNoDelay(true);
-    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('data', (chunk) => this.feed(chunk));
     socket.on('error', () => {
       // Resets and broken pipes are normal ends of a client; 'close' follows.
     });
     socket.on('close', () => this.onClose());
   }
 
-  private onData(chunk: Buffer): void {
+  /** Bytes of the client's RTSP stream: from its socket, or decoded from a tunnel's POST. */
+  feed(chunk: Buffer): void {
     this.bytesReceived += chunk.length;
     for (const item of this.parser.push(chunk)) {
       switch (item.kind) {
         case 'request':
+          if (item.request.version.startsWith('HTTP/')) {
+            this.handler.http(this, item.request);
+            break;
+          }
           this.queue.push(item.request);
+          break;
+        case 'raw':
+          this.rawListener?.(item.bytes);
           break;
         case 'interleaved':
           this.channelHandlers.get(item.channel)?.(item.payload);
@@ -127,6 +138,14 @@ export class RtspConnection implements MediaConnection {
     for (const chunk of chunks) this.socket.write(chunk);
   }
 
+  /** Receives the bytes after an HTTP POST head (the tunnel's base64 stream). */
+  rawListener: ((bytes: Buffer) => void) | null = null;
+
+  /** Writes bytes as they are (HTTP tunnel replies). */
+  writeRaw(bytes: Buffer): void {
+    if (!this.closed && !this.socket.destroyed) this.socket.write(bytes);
+  }
+
   canWrite(): boolean {
     return this.socket.writableLength < HIGH_WATER_BYTES;
   }
@@ -162,10 +181,18 @@ export class RtspConnection implements MediaConnection {
     this.socket.destroy();
   }
 
+  private readonly closeListeners: Array<() => void> = [];
+
+  onClosed(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
     this.handler.connectionClosed(this);
+    for (const listener of this.closeListeners.splice(0)) listener();
   }
 }

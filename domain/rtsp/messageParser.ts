@@ -14,6 +14,8 @@ export type ParsedItem =
   | { readonly kind: 'request'; readonly request: RtspRequest }
   | { readonly kind: 'response'; readonly response: RtspResponseMessage }
   | { readonly kind: 'interleaved'; readonly channel: number; readonly payload: Buffer }
+  /** Bytes after an HTTP POST head: the base64 request stream of an RTSP-over-HTTP tunnel. */
+  | { readonly kind: 'raw'; readonly bytes: Buffer }
   | { readonly kind: 'error'; readonly status: 400 | 413 | 505; readonly message: string };
 
 export interface ParserLimits {
@@ -36,15 +38,23 @@ const LF = 0x0a;
 export class MessageParser {
   private buffer: Buffer = Buffer.alloc(0);
   private failed = false;
+  /** After an HTTP POST head everything is opaque body (QuickTime tunnelling never ends it). */
+  private raw = false;
 
   constructor(private readonly limits: ParserLimits = defaultParserLimits) {}
 
   /** Feeds bytes and returns every complete item they finish. */
   push(chunk: Buffer): ParsedItem[] {
     if (this.failed) return [];
+    if (this.raw) return chunk.length > 0 ? [{ kind: 'raw', bytes: chunk }] : [];
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     const items: ParsedItem[] = [];
     for (;;) {
+      if (this.raw) {
+        if (this.buffer.length > 0) items.push({ kind: 'raw', bytes: this.buffer });
+        this.buffer = Buffer.alloc(0);
+        break;
+      }
       const item = this.next();
       if (item === null) break;
       items.push(item);
@@ -117,6 +127,17 @@ export class MessageParser {
       fields.push([name, line.slice(colon + 1).trim()]);
     }
     const headers = new HeaderList(fields);
+
+    const startIsHttpRequest = / HTTP\/\d\.\d$/.test(startLine);
+    if (startIsHttpRequest) {
+      // Tunnelling GET/POST: the Content-Length of a POST is a fake (often 32767) and
+      // its body an endless base64 stream, so the head ends the message here.
+      this.buffer = this.buffer.subarray(headerEnd.bodyStart);
+      const request = /^([A-Za-z_][A-Za-z0-9_-]*) (\S+) (HTTP\/\d\.\d)$/.exec(startLine);
+      if (!request) return { kind: 'error', status: 400, message: `malformed request line: ${truncate(startLine)}` };
+      if (request[1] === 'POST') this.raw = true;
+      return { kind: 'request', request: { method: request[1]!, uri: request[2]!, version: request[3]!, headers, body: Buffer.alloc(0) } };
+    }
 
     const lengthText = headers.get('Content-Length');
     let bodyLength = 0;

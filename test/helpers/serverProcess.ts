@@ -13,6 +13,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 export interface ServerProcess {
   readonly port: number;
+  /** Every RTSP port listening, in the order printed. */
+  readonly ports: readonly number[];
   readonly dir: string;
   readonly moviesFolder: string;
   readonly dataFolder: string;
@@ -42,8 +44,7 @@ export async function startServerProcess(options: { args?: string[]; moviesFolde
       '0',
       '--rtp-port',
       '0',
-      '--listen',
-      '127.0.0.1',
+      ...(options.args?.includes('--listen') ? [] : ['--listen', '127.0.0.1']),
       '--movies',
       moviesFolder,
       '--data',
@@ -61,14 +62,13 @@ export async function startServerProcess(options: { args?: string[]; moviesFolde
     resolve(code);
   }));
 
-  const port = await new Promise<number>((resolve, reject) => {
+  const ports = await new Promise<number[]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${output}`)), 20_000);
     const check = (): void => {
-      const m = /rtsp listening on port (\d+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
+      // The play hint comes after every listening line.
+      if (!/Play the sample movie:/.test(output)) return;
+      clearTimeout(timer);
+      resolve([...output.matchAll(/rtsp listening on \S+ port (\d+)/g)].map((m) => Number(m[1])));
     };
     child.stdout!.on('data', check);
     child.on('exit', (code) => {
@@ -85,8 +85,10 @@ export async function startServerProcess(options: { args?: string[]; moviesFolde
     clearTimeout(timer);
     return code;
   };
+  const port = ports[0]!;
   return {
     port,
+    ports,
     dir,
     moviesFolder,
     dataFolder,
