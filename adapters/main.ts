@@ -11,6 +11,9 @@ import { ConsoleErrorLog } from './log/consoleErrorLog.js';
 import { PacketScheduler } from './rtp/packetScheduler.js';
 import { AdmissionControl, ThroughputMeter, type Limits } from './rtp/admissionControl.js';
 import { UdpPortPairs } from './rtp/udpPortPairs.js';
+import { loopbackOrAllowList } from './live/broadcastPermission.js';
+import { BroadcastRegistry } from './live/broadcastRegistry.js';
+import { SdpFileSources } from './live/sdpFileSources.js';
 import { TunnelRegistry } from './rtsp/httpTunnel.js';
 import { RequestRouter } from './rtsp/requestRouter.js';
 import { RtspConnection } from './rtsp/rtspConnection.js';
@@ -63,6 +66,22 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     const registry = new SessionRegistry(settings.sessionTimeoutSeconds * 1000);
     registry.start();
     const admission = new AdmissionControl(limits, meter, () => registry.size);
+    const broadcasts = new BroadcastRegistry(
+      store,
+      {
+        nodeId: settings.nodeId,
+        moviesFolder: settings.moviesFolder,
+        lostAfterMs: settings.broadcastLostAfterSeconds * 1000,
+        graceMs: settings.broadcastGraceSeconds * 1000,
+        keepReadersOnLoss: settings.keepReadersOnLoss,
+      },
+      logger,
+    );
+    broadcasts.start();
+    cleanups.unshift(() => broadcasts.shutdown());
+    const sdpFiles = new SdpFileSources(settings.moviesFolder, broadcasts, logger);
+    await sdpFiles.start();
+    cleanups.unshift(() => sdpFiles.stop());
     const factory = new SessionFactory({
       registry,
       store,
@@ -70,6 +89,9 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       timeoutSeconds: settings.sessionTimeoutSeconds,
       logger,
       onDemand: { library, udp, admission, meter, scheduler, maxPayloadBytes: settings.maxPayloadBytes, cname: `streamhouse@${settings.nodeId}` },
+      broadcasts,
+      mayBroadcast: loopbackOrAllowList(settings.broadcastAllowList),
+      liveRefusal: (path) => sdpFiles.refusal(path),
     });
     cleanups.unshift(async () => {
       registry.shutdown();

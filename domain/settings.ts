@@ -28,6 +28,14 @@ export const settingsSchema = z.object({
   maxPayloadBytes: z.number().int().min(200).max(65000).default(1400),
   /** Name of this server in events and the fleet view. */
   nodeId: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore').default('local'),
+  /** Besides loopback, addresses that may broadcast without authenticating (`*` = any characters). */
+  broadcastAllowList: z.array(z.string().min(1)).default(['127.0.0.*']),
+  /** A live source silent this long is lost: readers get RTCP BYE. */
+  broadcastLostAfterSeconds: z.number().min(1).max(3600).default(10),
+  /** After a loss, readers are ended this much later, unless kept. */
+  broadcastGraceSeconds: z.number().min(0).max(3600).default(10),
+  /** Keep readers through a loss, resuming them when the source returns. */
+  keepReadersOnLoss: z.boolean().default(false),
   /** Open the event store even if its tail is damaged, dropping what follows the last good record. */
   repairEventStore: z.boolean().default(false),
 });

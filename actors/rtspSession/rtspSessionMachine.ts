@@ -12,6 +12,7 @@ import type { z } from 'zod';
 export type SessionOpenedData = z.infer<typeof SessionOpened>;
 import {
   RtspError,
+  type AnnouncedInfo,
   type ConnectionRef,
   type PlaybackStarted,
   type PresentationInfo,
@@ -39,9 +40,11 @@ export type SessionEventInput =
   | RequestEvent
   | { readonly type: 'CONNECTION_CLOSED'; readonly connectionId: string }
   | { readonly type: 'TIMEOUT' }
+  /** The media ended under the session (a live broadcast is over). */
+  | { readonly type: 'MEDIA_ENDED' }
   | { readonly type: 'SHUTDOWN' };
 
-export type CloseReason = 'teardown' | 'connection-closed' | 'timeout' | 'refused' | 'error' | 'shutdown';
+export type CloseReason = 'teardown' | 'connection-closed' | 'timeout' | 'refused' | 'error' | 'shutdown' | 'broadcast-ended';
 
 export interface SessionInputData {
   readonly sessionId: string;
@@ -146,6 +149,13 @@ export const rtspSessionMachine = setup({
     startPlayback: fromPromise<PlaybackStarted, { media: SessionMedia; start: number | null; end: number | null }>(({ input }) =>
       input.media.play({ start: input.start, end: input.end }),
     ),
+    announce: fromPromise<AnnouncedInfo, { media: SessionMedia; event: RequestEvent }>(async ({ input }) => {
+      const { request, target, origin } = input.event;
+      const type = request.headers.get('Content-Type')?.split(';')[0]?.trim().toLowerCase();
+      if (type !== 'application/sdp') throw new RtspError(415, `ANNOUNCE needs an application/sdp body, got ${type ?? 'none'}`);
+      return input.media.announce(target.path, request.body.toString('utf8'), origin);
+    }),
+    startRecording: fromPromise<void, { media: SessionMedia }>(({ input }) => input.media.record()),
   },
   guards: {
     isMethod: ({ event }, method: string) => event.type === 'REQUEST' && event.request.method === method,
@@ -205,6 +215,7 @@ export const rtspSessionMachine = setup({
           },
         ],
         TIMEOUT: { target: 'closed', actions: assign({ closeReason: 'timeout' as const }) },
+        MEDIA_ENDED: { target: 'closed', actions: assign({ closeReason: 'broadcast-ended' as const }) },
         SHUTDOWN: { target: 'closed', actions: assign({ closeReason: 'shutdown' as const }) },
         CONNECTION_CLOSED: { guard: 'connectionMatters', target: 'closed', actions: assign({ closeReason: 'connection-closed' as const }) },
       },
@@ -214,9 +225,46 @@ export const rtspSessionMachine = setup({
             REQUEST: [
               { guard: { type: 'isMethod', params: 'DESCRIBE' }, target: 'describing', actions: assign({ pending: ({ event }) => event }) },
               { guard: { type: 'isMethod', params: 'SETUP' }, target: 'opening', actions: assign({ pending: ({ event }) => event }) },
+              { guard: { type: 'isMethod', params: 'ANNOUNCE' }, target: 'announcing', actions: assign({ pending: ({ event }) => event }) },
             ],
           },
         },
+        announcing: {
+          invoke: {
+            src: 'announce',
+            input: ({ context }) => ({ media: context.media, event: context.pending! }),
+            onDone: {
+              target: 'described',
+              actions: [
+                assign(({ context, event }) => ({
+                  presentation: { sdp: '', tracks: event.output.tracks, durationSeconds: null },
+                  pending: null,
+                  ...replyPending(context, response(200)),
+                })),
+                { type: 'record', params: ({ event }) => ({ type: 'SessionAnnounced' as const, data: { tracks: [...event.output.tracks] } }) },
+              ],
+            },
+            onError: { target: '#rtspSession.refused' },
+          },
+        },
+        startingRecord: {
+          invoke: {
+            src: 'startRecording',
+            input: ({ context }) => ({ media: context.media }),
+            onDone: {
+              target: 'recording',
+              actions: [
+                assign(({ context }) => ({ pending: null, ...replyPending(context, response(200, sessionHeader(context))) })),
+                { type: 'record', params: () => ({ type: 'SessionRecording' as const, data: {} }) },
+              ],
+            },
+            onError: {
+              target: 'ready',
+              actions: assign(({ context, event }) => ({ pending: null, ...replyPending(context, withSession(context, errorResponse(event.error))) })),
+            },
+          },
+        },
+        recording: {},
         describing: {
           invoke: {
             src: 'describe',
@@ -310,6 +358,7 @@ export const rtspSessionMachine = setup({
               refuseTrackUrl,
               { guard: { type: 'isMethod', params: 'SETUP' }, target: 'settingUp', actions: assign({ pending: ({ event }) => event }) },
               { guard: { type: 'isMethod', params: 'PLAY' }, target: 'starting', actions: assign({ pending: ({ event }) => event }) },
+              { guard: { type: 'isMethod', params: 'RECORD' }, target: 'startingRecord', actions: assign({ pending: ({ event }) => event }) },
               {
                 guard: { type: 'isMethod', params: 'PAUSE' },
                 actions: assign(({ context, event }) => {
@@ -351,7 +400,7 @@ export const rtspSessionMachine = setup({
                   type: 'record',
                   params: ({ event }) => ({
                     type: 'SessionPlaying' as const,
-                    data: { rangeStart: event.output.rangeStart, rangeEnd: event.output.rangeEnd },
+                    data: { rangeStart: event.output.rangeStart === 'now' ? null : event.output.rangeStart, rangeEnd: event.output.rangeEnd },
                   }),
                 },
               ],

@@ -18,6 +18,11 @@ export interface PresentationInfo {
   readonly durationSeconds: number | null;
 }
 
+/** The session at the other end of a broadcaster's ANNOUNCE. */
+export interface AnnouncedInfo {
+  readonly tracks: readonly TrackInfo[];
+}
+
 /** Where a request came from; the adapter's connection object satisfies it. */
 export interface ConnectionRef {
   readonly id: string;
@@ -45,8 +50,8 @@ export interface RtpInfoItem {
 }
 
 export interface PlaybackStarted {
-  /** Where streaming really starts (a sync sample at or before the requested start). */
-  readonly rangeStart: number;
+  /** Where streaming really starts (a sync sample at or before the requested start); 'now' for live. */
+  readonly rangeStart: number | 'now';
   readonly rangeEnd: number | null;
   readonly rtpInfo: readonly RtpInfoItem[];
 }
@@ -60,6 +65,10 @@ export interface SessionCounters {
 
 export interface SessionMedia {
   describe(path: string): Promise<PresentationInfo>;
+  /** A broadcaster announces a live path with its description (then SETUP mode=record, RECORD). */
+  announce(path: string, sdp: string, origin: ConnectionRef): Promise<AnnouncedInfo>;
+  /** Starts taking the broadcaster's media; 455 unless every announced track is set up. */
+  record(): Promise<void>;
   setupTrack(trackId: number, transports: readonly TransportSpec[], origin: ConnectionRef): Promise<TrackSetupResult>;
   /** start null: resume where paused (or from the start). */
   play(range: { start: number | null; end: number | null }): Promise<PlaybackStarted>;

@@ -27,6 +27,8 @@ Options:
   --admin-port <n>       web admin port (default 1220)
   --session-timeout <s>  RTSP session timeout advertised to clients (default 60)
   --node-id <name>       name of this server in events (default local)
+  --broadcast-lost-after <s>  a live source silent this long is lost (default 10)
+  --broadcast-grace <s>  readers of a lost source end this much later (default 10)
   --config <file>        JSON file of settings (keys as in domain/settings.ts)
   --repair-event-store   open a damaged event store, dropping what follows the last good record
   --version              print the version
@@ -62,6 +64,8 @@ export function settingsFromArgs(argv: string[]): Settings {
         'session-timeout': { type: 'string' },
         'node-id': { type: 'string' },
         config: { type: 'string' },
+        'broadcast-lost-after': { type: 'string' },
+        'broadcast-grace': { type: 'string' },
         'repair-event-store': { type: 'boolean' },
         version: { type: 'boolean' },
         help: { type: 'boolean' },
@@ -102,6 +106,8 @@ export function settingsFromArgs(argv: string[]): Settings {
   if (values['session-timeout'] !== undefined) input.sessionTimeoutSeconds = integer('sessionTimeoutSeconds', values['session-timeout']);
   if (values['node-id'] !== undefined) input.nodeId = values['node-id'];
   if (values['repair-event-store']) input.repairEventStore = true;
+  if (values['broadcast-lost-after'] !== undefined) input.broadcastLostAfterSeconds = integer('broadcastLostAfterSeconds', values['broadcast-lost-after']);
+  if (values['broadcast-grace'] !== undefined) input.broadcastGraceSeconds = integer('broadcastGraceSeconds', values['broadcast-grace']);
   const result = parseSettings(input);
   if (!result.ok) fail(result.errors[0]!);
   return result.settings;

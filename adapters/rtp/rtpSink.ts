@@ -9,6 +9,8 @@ export interface RtpSink {
   /** Sends one RTP packet given as header + payload chunks (scatter/gather, no copy). */
   sendRtp(header: Buffer, chunks: readonly Buffer[]): void;
   sendRtcp(packet: Buffer): void;
+  /** Forwards a whole RTP packet as it is (live fan-out: one Buffer for every reader). */
+  sendPacket(packet: Buffer): void;
   /** False while the destination cannot take more (TCP backpressure); on-demand senders wait. */
   writable(): boolean;
 }
@@ -31,6 +33,10 @@ export class UdpSink implements RtpSink {
     this.pair.rtcp.send(packet, this.rtcpPort, this.address);
   }
 
+  sendPacket(packet: Buffer): void {
+    this.pair.rtp.send(packet, this.rtpPort, this.address);
+  }
+
   writable(): boolean {
     return true;
   }
@@ -42,6 +48,8 @@ export interface InterleavedWriter {
   /** True while the connection's send buffer is below its high-water mark. */
   canWrite(): boolean;
 }
+
+const NO_CHUNKS: readonly Buffer[] = [];
 
 export class InterleavedSink implements RtpSink {
   readonly transport = 'TCP' as const;
@@ -57,7 +65,11 @@ export class InterleavedSink implements RtpSink {
   }
 
   sendRtcp(packet: Buffer): void {
-    this.writer.writeInterleaved(this.rtcpChannel, packet, []);
+    this.writer.writeInterleaved(this.rtcpChannel, packet, NO_CHUNKS);
+  }
+
+  sendPacket(packet: Buffer): void {
+    this.writer.writeInterleaved(this.rtpChannel, packet, NO_CHUNKS);
   }
 
   writable(): boolean {

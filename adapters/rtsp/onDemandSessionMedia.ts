@@ -12,11 +12,11 @@ import {
 import type { MovieLibrary, OpenMovie } from '../files/movieLibrary.js';
 import { OnDemandPlayer } from '../rtp/onDemandPlayer.js';
 import type { PacketScheduler } from '../rtp/packetScheduler.js';
-import { InterleavedSink, UdpSink, type RtpSink } from '../rtp/rtpSink.js';
 import { TrackSender } from '../rtp/trackSender.js';
 import type { AdmissionControl, ThroughputMeter } from '../rtp/admissionControl.js';
 import type { UdpPortPairs } from '../rtp/udpPortPairs.js';
-import { isMediaConnection, type MediaConnection } from './mediaConnection.js';
+import { isMediaConnection } from './mediaConnection.js';
+import { bindFirstTransport } from './transportBinding.js';
 
 /** What every on-demand session shares. */
 export interface OnDemandDeps {
@@ -82,65 +82,28 @@ export class OnDemandSessionMedia implements SessionMedia {
     if (!streamable) throw new RtspError(404, `track ${trackId} cannot be streamed`);
     if (!isMediaConnection(origin)) throw new RtspError(500, 'request did not come from an RTSP connection');
 
-    let lastError: RtspError | null = null;
-    for (const spec of transports) {
-      if (!spec.profile.startsWith('RTP/AVP') || spec.delivery === 'multicast') continue;
-      try {
-        const bound = spec.lowerTransport === 'TCP' ? this.bindInterleaved(spec, origin) : this.bindUdp(spec, origin);
-        if (!bound) continue;
-        this.tracks.get(trackId)?.release();
-        const sender = new TrackSender(trackId, bound.sink, streamable.packetizer.payloadType, streamable.packetizer.clockRate, this.deps.cname, this.deps.meter);
-        this.tracks.set(trackId, { sender, release: bound.release, connectionId: bound.sink.transport === 'TCP' ? origin.id : null });
-        this.player = null;
-        return { ...bound.result, trackId, ssrc: sender.ssrcHex, transportHeader: formatTransport({ ...bound.echo, ssrc: sender.ssrcHex }) };
-      } catch (error) {
-        if (error instanceof RtspError) lastError = error;
-        else throw error;
-      }
-    }
-    throw lastError ?? new RtspError(461, 'no acceptable transport: RTP/AVP over UDP unicast or TCP interleaved');
-  }
-
-  private bindUdp(spec: TransportSpec, connection: MediaConnection) {
-    if (connection.tunnelled) return null;
-    if (!spec.clientPort) throw new RtspError(400, 'UDP transport without client_port');
-    const [rtpPort, rtcpPort] = spec.clientPort;
-    if (rtpPort % 2 !== 0) throw new RtspError(400, `odd client RTP port ${rtpPort}`);
-    const pair = this.deps.udp.forLocalAddress(connection.localAddress);
-    if (!pair) return null;
-    // Media goes to the address the request came from, never to a `destination` elsewhere.
-    const address = connection.remoteAddress;
-    const sink: RtpSink = new UdpSink(pair, address, rtpPort, rtcpPort);
-    const unsubscribe = pair.onRtcpFrom(address, rtcpPort, () => this.onActivity());
-    const echo: TransportSpec = {
-      profile: 'RTP/AVP',
-      lowerTransport: 'UDP',
-      delivery: 'unicast',
-      source: connection.localAddress.replace(/^::ffff:/, ''),
-      clientPort: [rtpPort, rtcpPort],
-      serverPort: [pair.rtpPort, pair.rtcpPort],
-      extensions: [],
-    };
+    const bound = bindFirstTransport(transports, origin, this.deps.udp, { onRtcp: () => this.onActivity() });
+    this.tracks.get(trackId)?.release();
+    const sender = new TrackSender(trackId, bound.sink, streamable.packetizer.payloadType, streamable.packetizer.clockRate, this.deps.cname, this.deps.meter);
+    this.tracks.set(trackId, { sender, release: bound.release, connectionId: bound.connectionId });
+    this.player = null;
     return {
-      sink,
-      echo,
-      release: unsubscribe,
-      result: { transport: 'UDP' as const, clientRtpPort: rtpPort, clientRtcpPort: rtcpPort, interleaved: null },
+      trackId,
+      transport: bound.transport,
+      clientRtpPort: bound.clientRtpPort,
+      clientRtcpPort: bound.clientRtcpPort,
+      interleaved: bound.interleaved,
+      ssrc: sender.ssrcHex,
+      transportHeader: formatTransport({ ...bound.echo, ssrc: sender.ssrcHex }),
     };
   }
 
-  private bindInterleaved(spec: TransportSpec, connection: MediaConnection) {
-    const channels = connection.allocateChannels(spec.interleaved);
-    if (!channels) throw new RtspError(461, 'no free interleaved channels on this connection');
-    const sink: RtpSink = new InterleavedSink(connection, channels[0], channels[1]);
-    connection.onChannel(channels[1], () => this.onActivity());
-    const echo: TransportSpec = { profile: 'RTP/AVP', lowerTransport: 'TCP', delivery: 'unicast', interleaved: channels, extensions: [] };
-    return {
-      sink,
-      echo,
-      release: () => connection.releaseChannels(channels),
-      result: { transport: 'TCP' as const, clientRtpPort: null, clientRtcpPort: null, interleaved: channels },
-    };
+  async announce(): Promise<never> {
+    throw new RtspError(455, 'ANNOUNCE on a movie session');
+  }
+
+  async record(): Promise<never> {
+    throw new RtspError(455, 'RECORD on a movie session');
   }
 
   async play(range: { start: number | null; end: number | null }): Promise<PlaybackStarted> {

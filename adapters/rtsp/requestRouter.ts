@@ -11,7 +11,7 @@ import type { SessionEntry, SessionRegistry } from './sessionRegistry.js';
  * no session is involved (OPTIONS, keepalives, protocol errors). New sessions are
  * made by DESCRIBE or by a SETUP without a Session header.
  */
-export const PUBLIC_METHODS = ['DESCRIBE', 'SETUP', 'TEARDOWN', 'PLAY', 'PAUSE', 'OPTIONS', 'GET_PARAMETER', 'SET_PARAMETER'];
+export const PUBLIC_METHODS = ['DESCRIBE', 'SETUP', 'TEARDOWN', 'PLAY', 'PAUSE', 'OPTIONS', 'ANNOUNCE', 'RECORD', 'GET_PARAMETER', 'SET_PARAMETER'];
 
 export interface ErrorLogger {
   log(level: 'FATAL' | 'WARNING' | 'INFO' | 'DEBUG', message: string): void;
@@ -62,8 +62,11 @@ export class RequestRouter implements RequestHandler {
       case 'SET_PARAMETER':
         // Keepalives (ffmpeg, VLC, live555): touching the session above is all they need.
         return response(200, this.sessionHeader(entry));
+      case 'ANNOUNCE':
       case 'DESCRIBE': {
         if (target.kind !== 'path') return response(400);
+        if (entry) return response(455);
+        // The client's first SETUP (without a Session header) joins the session made here.
         const created = this.deps.createSession(connection, target, request);
         const res = await this.ask(created, connection, request, target);
         if (res.status === 200) this.deps.registry.rememberDescribed(connection.id, target.path, created.id);
@@ -76,6 +79,7 @@ export class RequestRouter implements RequestHandler {
       }
       case 'PLAY':
       case 'PAUSE':
+      case 'RECORD':
       case 'TEARDOWN':
         if (!entry) return response(454);
         if (target.kind !== 'path') return response(400);

@@ -1,9 +1,11 @@
 import type { z } from 'zod';
+import { broadcastEventSchemas } from './broadcastEvents.js';
 import { sessionEventSchemas } from './sessionEvents.js';
 
 /** Every event type the server writes, with the zod schema its data must satisfy. */
 export const eventCatalogue: Readonly<Record<string, z.ZodType>> = {
   ...sessionEventSchemas,
+  ...broadcastEventSchemas,
 };
 
 /** Schema version of event data written by this build; recorded in metadata for upcasting. */

@@ -31,10 +31,17 @@ export const SessionTransportSetUp = z.object({
   ssrc: z.string().regex(/^[0-9A-F]{8}$/),
 });
 
+export const SessionAnnounced = z.object({
+  tracks: z.array(z.object({ trackId: z.number().int(), mediaType: z.string(), codec: z.string() })),
+});
+
 export const SessionPlaying = z.object({
-  rangeStart: z.number().nonnegative(),
+  /** Null for a live presentation (npt=now-). */
+  rangeStart: z.number().nonnegative().nullable(),
   rangeEnd: z.number().nonnegative().nullable(),
 });
+
+export const SessionRecording = z.object({});
 
 export const SessionPaused = z.object({
   at: z.number().nonnegative(),
@@ -54,7 +61,7 @@ export const trackCounters = z.object({
 });
 
 export const SessionClosed = z.object({
-  reason: z.enum(['teardown', 'connection-closed', 'timeout', 'refused', 'error', 'shutdown']),
+  reason: z.enum(['teardown', 'connection-closed', 'timeout', 'refused', 'error', 'shutdown', 'broadcast-ended']),
   /** The last RTSP status sent (QTSS c-status). */
   lastStatus: z.number().int(),
   durationMs: z.number().nonnegative(),
@@ -67,7 +74,9 @@ export const SessionClosed = z.object({
 export const sessionEventSchemas = {
   SessionOpened,
   SessionDescribed,
+  SessionAnnounced,
   SessionTransportSetUp,
+  SessionRecording,
   SessionPlaying,
   SessionPaused,
   SessionRequestRefused,

@@ -24,7 +24,7 @@ export type RequestTargetResult =
   | { readonly ok: true; readonly target: RequestTarget }
   | { readonly ok: false; readonly hostile: boolean; readonly reason: string };
 
-const TRACK_SUFFIX = /\/(?:trackID|streamid)=(\d{1,9})\/?$/i;
+const TRACK_SUFFIX = /\/(?:trackID|streamid|stream)=(\d{1,9})\/?$/i;
 
 export function parseRequestTarget(uri: string): RequestTargetResult {
   if (uri === '*') return { ok: true, target: { kind: 'star' } };

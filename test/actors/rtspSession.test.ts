@@ -43,6 +43,12 @@ function fakeMedia(options: { describeFails?: RtspError } = {}) {
       calls.push(`play ${range.start}`);
       return { rangeStart: range.start ?? 0, rangeEnd: 10, rtpInfo: [{ trackId: 1, seq: 5, rtptime: 1000 }] };
     },
+    async announce() {
+      throw new RtspError(501, 'not in this fake');
+    },
+    async record() {
+      calls.push('record');
+    },
     pause() {
       calls.push('pause');
       return 3.5;

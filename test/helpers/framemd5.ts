@@ -13,11 +13,12 @@ export interface FrameHashes {
   readonly code: number | null;
 }
 
-export function frameMd5(inputArgs: string[], timeoutMs = 60_000): Promise<FrameHashes> {
+/** `outputArgs` go before `-f framemd5`, e.g. `['-c:a', 'copy']` to hash compressed audio frames. */
+export function frameMd5(inputArgs: string[], timeoutMs = 60_000, outputArgs: string[] = []): Promise<FrameHashes> {
   const ffmpeg = ffmpegPath();
   if (!ffmpeg) throw new Error('ffmpeg not available');
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', ...inputArgs, '-map', '0', '-f', 'framemd5', '-'], {
+    const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', ...inputArgs, '-map', '0', ...outputArgs, '-f', 'framemd5', '-'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -36,7 +37,7 @@ export function frameMd5(inputArgs: string[], timeoutMs = 60_000): Promise<Frame
         if (line.startsWith('#') || line.trim() === '') continue;
         const fields = line.split(',').map((f) => f.trim());
         const index = Number(fields[0]);
-        const hash = fields[fields.length - 1]!;
+        const hash = fields[5]!; // side data (`S=…`) may follow the hash
         if (!streams.has(index)) streams.set(index, []);
         streams.get(index)!.push(hash);
       }
