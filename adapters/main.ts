@@ -11,7 +11,9 @@ import { ConsoleErrorLog } from './log/consoleErrorLog.js';
 import { PacketScheduler } from './rtp/packetScheduler.js';
 import { AdmissionControl, ThroughputMeter, type Limits } from './rtp/admissionControl.js';
 import { UdpPortPairs } from './rtp/udpPortPairs.js';
-import { loopbackOrAllowList } from './live/broadcastPermission.js';
+import { Authenticator } from './auth/authenticator.js';
+import { AccessGate } from './rtsp/accessGate.js';
+import { openServerJournal } from './serverJournal.js';
 import { BroadcastRegistry } from './live/broadcastRegistry.js';
 import { SdpFileSources } from './live/sdpFileSources.js';
 import { TunnelRegistry } from './rtsp/httpTunnel.js';
@@ -90,14 +92,30 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       logger,
       onDemand: { library, udp, admission, meter, scheduler, maxPayloadBytes: settings.maxPayloadBytes, cname: `streamhouse@${settings.nodeId}` },
       broadcasts,
-      mayBroadcast: loopbackOrAllowList(settings.broadcastAllowList),
       liveRefusal: (path) => sdpFiles.refusal(path),
     });
     cleanups.unshift(async () => {
       registry.shutdown();
       await factory.flush();
     });
+    const journal = await openServerJournal(store, settings.nodeId, logger);
+    cleanups.unshift(() => journal.flush());
+    const moviesRoot = path.resolve(settings.moviesFolder);
+    const authenticator = new Authenticator({
+      moviesRoot,
+      usersFile: settings.usersFile,
+      groupsFile: settings.groupsFile,
+      policy: {
+        guestAccess: settings.guestAccess,
+        defaultScheme: settings.authenticationScheme,
+        authenticateLocalBroadcasts: settings.authenticateLocalBroadcasts,
+        broadcastAllowList: settings.broadcastAllowList,
+      },
+      log: (level, message) => logger.log(level, message),
+    });
+    const access = new AccessGate(authenticator, moviesRoot, (event) => journal.record(event.type, event.data));
     const router = new RequestRouter({
+      access,
       registry,
       createSession: (connection, target, request) => factory.create(connection, target, request),
       serverHeader: SERVER_HEADER,

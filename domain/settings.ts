@@ -28,6 +28,15 @@ export const settingsSchema = z.object({
   maxPayloadBytes: z.number().int().min(200).max(65000).default(1400),
   /** Name of this server in events and the fleet view. */
   nodeId: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore').default('local'),
+  /** Challenge scheme where a folder's qtaccess names none; `none` refuses (403) instead of asking. */
+  authenticationScheme: z.enum(['digest', 'basic', 'none']).default('digest'),
+  /** Reads are open where no qtaccess applies (QTSS's guest access). */
+  guestAccess: z.boolean().default(true),
+  /** Loopback broadcasters must authenticate like anyone else. */
+  authenticateLocalBroadcasts: z.boolean().default(false),
+  /** The server's users and groups files, in QTSS's formats (kept by `qtpasswd`). */
+  usersFile: z.string().min(1).default('/etc/streaming/qtusers'),
+  groupsFile: z.string().min(1).default('/etc/streaming/qtgroups'),
   /** Besides loopback, addresses that may broadcast without authenticating (`*` = any characters). */
   broadcastAllowList: z.array(z.string().min(1)).default(['127.0.0.*']),
   /** A live source silent this long is lost: readers get RTCP BYE. */

@@ -29,6 +29,9 @@ Options:
   --node-id <name>       name of this server in events (default local)
   --broadcast-lost-after <s>  a live source silent this long is lost (default 10)
   --broadcast-grace <s>  readers of a lost source end this much later (default 10)
+  --auth-scheme <s>      digest, basic or none, where a qtaccess names none (default digest)
+  --users-file <file>    qtusers file (default /etc/streaming/qtusers)
+  --groups-file <file>   qtgroups file (default /etc/streaming/qtgroups)
   --config <file>        JSON file of settings (keys as in domain/settings.ts)
   --repair-event-store   open a damaged event store, dropping what follows the last good record
   --version              print the version
@@ -65,6 +68,9 @@ export function settingsFromArgs(argv: string[]): Settings {
         'node-id': { type: 'string' },
         config: { type: 'string' },
         'broadcast-lost-after': { type: 'string' },
+        'auth-scheme': { type: 'string' },
+        'users-file': { type: 'string' },
+        'groups-file': { type: 'string' },
         'broadcast-grace': { type: 'string' },
         'repair-event-store': { type: 'boolean' },
         version: { type: 'boolean' },
@@ -106,6 +112,9 @@ export function settingsFromArgs(argv: string[]): Settings {
   if (values['session-timeout'] !== undefined) input.sessionTimeoutSeconds = integer('sessionTimeoutSeconds', values['session-timeout']);
   if (values['node-id'] !== undefined) input.nodeId = values['node-id'];
   if (values['repair-event-store']) input.repairEventStore = true;
+  if (values['auth-scheme'] !== undefined) input.authenticationScheme = values['auth-scheme'];
+  if (values['users-file'] !== undefined) input.usersFile = values['users-file'];
+  if (values['groups-file'] !== undefined) input.groupsFile = values['groups-file'];
   if (values['broadcast-lost-after'] !== undefined) input.broadcastLostAfterSeconds = integer('broadcastLostAfterSeconds', values['broadcast-lost-after']);
   if (values['broadcast-grace'] !== undefined) input.broadcastGraceSeconds = integer('broadcastGraceSeconds', values['broadcast-grace']);
   const result = parseSettings(input);

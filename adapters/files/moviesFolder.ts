@@ -14,6 +14,8 @@ export class MoviesFolder {
 
   async resolve(segments: readonly string[]): Promise<{ file: string; size: number; mtimeMs: number }> {
     if (segments.length === 0) throw new RtspError(404, 'no movie named');
+    // Access files are configuration, never content, in any letter case.
+    if (segments.some((s) => s.toLowerCase() === 'qtaccess')) throw new RtspError(403, 'access files are not served');
     const root = await this.realRoot();
     const candidate = path.join(root, ...segments);
     let real: string;

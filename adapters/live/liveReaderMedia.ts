@@ -125,7 +125,7 @@ export class LiveReaderMedia implements SessionMedia {
   counters(): SessionCounters {
     const packets = this.carried.packets + (this.reader?.packetsSent ?? 0);
     const bytes = this.carried.bytes + (this.reader?.bytesSent ?? 0);
-    return { transport: this.transport, bytesSent: bytes, packetsSent: packets, tracks: [] };
+    return { transport: this.transport, bytesSent: bytes, packetsSent: packets, tracks: [], lossPercent: this.reader ? this.reader.fractionLost * 100 : null };
   }
 
   dependsOnConnection(connectionId: string): boolean {

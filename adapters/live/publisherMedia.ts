@@ -23,8 +23,6 @@ import type { Broadcast, BroadcastRegistry } from './broadcastRegistry.js';
 export interface PublisherDeps {
   readonly broadcasts: BroadcastRegistry;
   readonly udp: UdpPortPairs;
-  /** Decides whether this client may broadcast to the path (WRITE access). */
-  readonly mayBroadcast: (path: string, origin: ConnectionRef) => void;
 }
 
 /** The track number a control URL carries (`streamid=0`, `trackID=1`, `stream=2`), if any. */
@@ -51,7 +49,7 @@ export class PublisherMedia implements SessionMedia {
   }
 
   async announce(path: string, sdpText: string, origin: ConnectionRef): Promise<AnnouncedInfo> {
-    this.deps.mayBroadcast(path, origin);
+    // WRITE access was checked by the access gate before this request reached the session.
     const parsed = parseSdp(sdpText);
     if (!parsed.ok) throw new RtspError(415, `invalid SDP at line ${parsed.line}: ${parsed.error}`);
     if (parsed.sdp.media.length === 0) throw new RtspError(415, 'invalid SDP: no m= line');

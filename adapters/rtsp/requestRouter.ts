@@ -2,6 +2,7 @@ import { parseSession, formatSession } from '../../domain/rtsp/headers/session.j
 import { parseRequestTarget, type RequestTarget } from '../../domain/rtsp/requestTarget.js';
 import { cseqOf, response, type RtspRequest, type RtspResponse } from '../../domain/rtsp/rtspMessage.js';
 import { randomBytes } from 'node:crypto';
+import type { AccessGate } from './accessGate.js';
 import type { TunnelRegistry } from './httpTunnel.js';
 import type { RequestHandler, RtspConnection } from './rtspConnection.js';
 import type { SessionEntry, SessionRegistry } from './sessionRegistry.js';
@@ -24,6 +25,8 @@ export interface RouterDeps {
   readonly timeoutSeconds: number;
   readonly logger: ErrorLogger;
   readonly tunnels: TunnelRegistry;
+  /** Access control (qtaccess, users, Basic/Digest); absent means everything is open. */
+  readonly access?: AccessGate;
   /** Longest a session may take to answer before the client gets 500 (a stuck disk, say). */
   readonly requestTimeoutMs?: number;
 }
@@ -39,10 +42,16 @@ export class RequestRouter implements RequestHandler {
     const parsed = parseRequestTarget(request.uri);
     if (!parsed.ok) {
       this.deps.logger.log('WARNING', `${connection.remoteAddress}: ${request.method} ${request.uri.slice(0, 200)} refused: ${parsed.reason}`);
-      return response(parsed.hostile ? 404 : 400);
+      const status = parsed.hostile ? 404 : 400;
+      if (parsed.hostile) this.deps.access?.reportHostile(connection, request, parsed.reason, status);
+      return response(status);
     }
     const target = parsed.target;
     const method = request.method;
+    if (target.kind === 'path' && this.deps.access) {
+      const refusal = await this.deps.access.check(connection, request, target);
+      if (refusal) return refusal;
+    }
 
     let entry: SessionEntry | undefined;
     const sessionText = request.headers.get('Session');

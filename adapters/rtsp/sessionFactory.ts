@@ -6,7 +6,6 @@ import type { RequestTarget } from '../../domain/rtsp/requestTarget.js';
 import type { RtspRequest } from '../../domain/rtsp/rtspMessage.js';
 import type { EventStore } from '../../eventstore/eventStore.js';
 import { StreamWriter } from '../../eventstore/streamWriter.js';
-import type { ConnectionRef } from '../../actors/rtspSession/sessionMedia.js';
 import type { BroadcastRegistry } from '../live/broadcastRegistry.js';
 import { LiveReaderMedia } from '../live/liveReaderMedia.js';
 import { PublisherMedia } from '../live/publisherMedia.js';
@@ -26,8 +25,6 @@ export interface SessionFactoryDeps {
   readonly nodeId: string;
   readonly onDemand: OnDemandDeps;
   readonly broadcasts: BroadcastRegistry;
-  /** Throws a 401/403 RtspError when this client may not broadcast to the path. */
-  readonly mayBroadcast: (path: string, origin: ConnectionRef) => void;
   /** Why a live path is refused, if it is. */
   readonly liveRefusal: (path: string) => string | undefined;
   readonly timeoutSeconds: number;
@@ -50,13 +47,13 @@ export class SessionFactory {
     const touch = (): void => {
       if (entry) registry.touch(entry);
     };
-    const { onDemand, broadcasts, mayBroadcast } = this.deps;
+    const { onDemand, broadcasts } = this.deps;
     const media = new SessionMediaSwitch({
       isLive: (path) => broadcasts.get(path) !== undefined,
       refusal: (path) => this.deps.liveRefusal(path),
       movie: () => new OnDemandSessionMedia(onDemand, touch),
       liveReader: () => new LiveReaderMedia({ broadcasts, udp: onDemand.udp }, touch, () => entry?.actor.send({ type: 'MEDIA_ENDED' })),
-      publisher: () => new PublisherMedia({ broadcasts, udp: onDemand.udp, mayBroadcast }, touch),
+      publisher: () => new PublisherMedia({ broadcasts, udp: onDemand.udp }, touch),
     });
     const machine = rtspSessionMachine.provide({
       actions: {

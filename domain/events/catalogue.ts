@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { accessEventSchemas } from './accessEvents.js';
 import { broadcastEventSchemas } from './broadcastEvents.js';
 import { sessionEventSchemas } from './sessionEvents.js';
 
@@ -6,6 +7,7 @@ import { sessionEventSchemas } from './sessionEvents.js';
 export const eventCatalogue: Readonly<Record<string, z.ZodType>> = {
   ...sessionEventSchemas,
   ...broadcastEventSchemas,
+  ...accessEventSchemas,
 };
 
 /** Schema version of event data written by this build; recorded in metadata for upcasting. */
