@@ -42,6 +42,8 @@ export type SessionEventInput =
   | { readonly type: 'TIMEOUT' }
   /** The media ended under the session (a live broadcast is over). */
   | { readonly type: 'MEDIA_ENDED' }
+  /** Time to record the counters (sent by the registry every few seconds). */
+  | { readonly type: 'SAMPLE' }
   | { readonly type: 'SHUTDOWN' };
 
 export type CloseReason = 'teardown' | 'connection-closed' | 'timeout' | 'refused' | 'error' | 'shutdown' | 'broadcast-ended';
@@ -216,6 +218,18 @@ export const rtspSessionMachine = setup({
         ],
         TIMEOUT: { target: 'closed', actions: assign({ closeReason: 'timeout' as const }) },
         MEDIA_ENDED: { target: 'closed', actions: assign({ closeReason: 'broadcast-ended' as const }) },
+        SAMPLE: {
+          actions: {
+            type: 'record',
+            params: ({ context }) => {
+              const counters = context.media.counters();
+              return {
+                type: 'SessionSampled' as const,
+                data: { bytesSent: counters.bytesSent, packetsSent: counters.packetsSent, lossPercent: counters.lossPercent ?? null },
+              };
+            },
+          },
+        },
         SHUTDOWN: { target: 'closed', actions: assign({ closeReason: 'shutdown' as const }) },
         CONNECTION_CLOSED: { guard: 'connectionMatters', target: 'closed', actions: assign({ closeReason: 'connection-closed' as const }) },
       },

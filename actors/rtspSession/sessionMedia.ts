@@ -61,6 +61,8 @@ export interface SessionCounters {
   readonly bytesSent: number;
   readonly packetsSent: number;
   readonly tracks: ReadonlyArray<{ trackId: number; packetsSent: number; bytesSent: number }>;
+  /** Percent lost as the client's receiver reports say, when it sent any. */
+  readonly lossPercent?: number | null;
 }
 
 export interface SessionMedia {

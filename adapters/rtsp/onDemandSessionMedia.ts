@@ -1,4 +1,5 @@
 import { buildMovieSdp } from '../../domain/media/movieSdp.js';
+import { readRtcpCompound } from '../../domain/rtp/rtcpPacket.js';
 import { formatTransport, type TransportSpec } from '../../domain/rtsp/headers/transport.js';
 import {
   RtspError,
@@ -45,6 +46,8 @@ export class OnDemandSessionMedia implements SessionMedia {
   private readonly tracks = new Map<number, SetUpTrack>();
   private player: OnDemandPlayer | null = null;
   private stopped = false;
+  /** From the client's latest receiver report. */
+  private lossPercent: number | null = null;
 
   constructor(
     private readonly deps: OnDemandDeps,
@@ -82,7 +85,13 @@ export class OnDemandSessionMedia implements SessionMedia {
     if (!streamable) throw new RtspError(404, `track ${trackId} cannot be streamed`);
     if (!isMediaConnection(origin)) throw new RtspError(500, 'request did not come from an RTSP connection');
 
-    const bound = bindFirstTransport(transports, origin, this.deps.udp, { onRtcp: () => this.onActivity() });
+    const bound = bindFirstTransport(transports, origin, this.deps.udp, {
+      onRtcp: (packet) => {
+        this.onActivity();
+        const block = readRtcpCompound(packet)?.reports[0];
+        if (block) this.lossPercent = (block.fractionLost / 256) * 100;
+      },
+    });
     this.tracks.get(trackId)?.release();
     const sender = new TrackSender(trackId, bound.sink, streamable.packetizer.payloadType, streamable.packetizer.clockRate, this.deps.cname, this.deps.meter);
     this.tracks.set(trackId, { sender, release: bound.release, connectionId: bound.connectionId });
@@ -152,6 +161,7 @@ export class OnDemandSessionMedia implements SessionMedia {
       bytesSent: tracks.reduce((sum, t) => sum + t.bytesSent, 0),
       packetsSent: tracks.reduce((sum, t) => sum + t.packetsSent, 0),
       tracks,
+      lossPercent: this.lossPercent,
     };
   }
 

@@ -71,9 +71,14 @@ export class SessionRegistry {
     }
   }
 
+  private sweeps = 0;
+
   sweep(nowMs: number): void {
+    // Every tenth sweep (10 s) each session records its counters for the live views.
+    const sample = ++this.sweeps % 10 === 0;
     for (const entry of this.sessions.values()) {
       if (nowMs - entry.lastActivityMs > this.timeoutMs) entry.actor.send({ type: 'TIMEOUT' });
+      else if (sample) entry.actor.send({ type: 'SAMPLE' });
     }
   }
 

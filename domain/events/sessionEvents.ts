@@ -43,6 +43,14 @@ export const SessionPlaying = z.object({
 
 export const SessionRecording = z.object({});
 
+/** Counters sampled every few seconds while a session lives (the media plane only counts). */
+export const SessionSampled = z.object({
+  bytesSent: z.number().int().nonnegative(),
+  packetsSent: z.number().int().nonnegative(),
+  /** Percent of packets the client reports lost (RTCP), or null when it never said. */
+  lossPercent: z.number().min(0).max(100).nullable(),
+});
+
 export const SessionPaused = z.object({
   at: z.number().nonnegative(),
 });
@@ -77,6 +85,7 @@ export const sessionEventSchemas = {
   SessionAnnounced,
   SessionTransportSetUp,
   SessionRecording,
+  SessionSampled,
   SessionPlaying,
   SessionPaused,
   SessionRequestRefused,
