@@ -3,7 +3,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from '../domain/settings.js';
-import { openEmbeddedEventStore } from '../eventstore/embedded/index.js';
+import { startGrpcEventStoreServer, type GrpcEventStoreServer } from '../eventstore/grpc/grpcEventStoreServer.js';
+import { openEventStore } from '../eventstore/openEventStore.js';
+import { OutboxEventStore } from '../eventstore/outbox/outboxEventStore.js';
 import type { EventStore } from '../eventstore/eventStore.js';
 import { MovieLibrary } from './files/movieLibrary.js';
 import { MoviesFolder } from './files/moviesFolder.js';
@@ -31,6 +33,8 @@ export interface RunningServer {
   readonly listening: ReadonlyArray<{ address: string; port: number }>;
   /** The live limits: changing them applies to the next new session. */
   readonly limits: Limits;
+  /** Connection string of the EventStoreDB gRPC endpoint, when served. */
+  readonly esdbEndpoint: string | null;
   readonly store: EventStore;
   readonly registry: SessionRegistry;
   close(): Promise<void>;
@@ -47,9 +51,30 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   await prepareMoviesFolder(settings.moviesFolder, options.seedSampleMovie ?? true, logger);
   await mkdir(settings.dataFolder, { recursive: true });
 
-  const store = await openEmbeddedEventStore(path.join(settings.dataFolder, 'events'), { repair: settings.repairEventStore });
+  const store = await openEventStore({
+    dataFolder: settings.dataFolder,
+    repair: settings.repairEventStore,
+    ...(settings.eventStoreUrl ? { connectionString: settings.eventStoreUrl } : {}),
+  });
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
   try {
+    if (store instanceof OutboxEventStore) {
+      // The operator hears when the shared store goes away and comes back; streaming goes on meanwhile.
+      let last = '';
+      const subscription = store.status$.subscribe((status) => {
+        if (status.remote === last) return;
+        last = status.remote;
+        logger.log(status.remote === 'unreachable' ? 'WARNING' : 'INFO', `event store ${settings.eventStoreUrl || process.env.EVENTSTORE_URL}: ${status.remote}, ${status.pending} events waiting${status.lastError ? ` (${status.lastError})` : ''}`);
+      });
+      cleanups.unshift(() => subscription.unsubscribe());
+    }
+    let grpc: GrpcEventStoreServer | null = null;
+    if (settings.esdbGrpcPort >= 0) {
+      grpc = await startGrpcEventStoreServer(store, { host: settings.esdbGrpcAddress, port: settings.esdbGrpcPort });
+      const endpoint = grpc;
+      cleanups.unshift(() => endpoint.close());
+      logger.log('INFO', `event store served over EventStoreDB gRPC at ${grpc.connectionString}`);
+    }
     const udp = await UdpPortPairs.bind(settings.listenAddresses, settings.rtpPort, (address, error) =>
       logger.log('WARNING', `no RTP/RTCP port pair on ${address}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`),
     );
@@ -159,6 +184,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     return {
       listening: bound,
       limits,
+      esdbEndpoint: grpc?.connectionString ?? null,
       store,
       registry,
       close: () => (closing ??= runCleanups(cleanups)),

@@ -45,6 +45,12 @@ export const settingsSchema = z.object({
   broadcastGraceSeconds: z.number().min(0).max(3600).default(10),
   /** Keep readers through a loss, resuming them when the source returns. */
   keepReadersOnLoss: z.boolean().default(false),
+  /** EventStoreDB/KurrentDB connection string (`esdb://host:2113?tls=false`); empty: the embedded store alone. */
+  eventStoreUrl: z.string().default(''),
+  /** Serve the event store over EventStoreDB's gRPC API on this port (loopback); -1: off. */
+  esdbGrpcPort: z.number().int().min(-1).max(65535).default(-1),
+  /** Address of that gRPC endpoint. */
+  esdbGrpcAddress: z.string().min(1).default('127.0.0.1'),
   /** Open the event store even if its tail is damaged, dropping what follows the last good record. */
   repairEventStore: z.boolean().default(false),
 });

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { parseSettings, type Settings } from '../../domain/settings.js';
 import { startServer } from '../main.js';
 import { VERSION } from '../serverIdentity.js';
+import { runEventsCommand } from './eventsCommand.js';
 
 /**
  * `streamhouse [flags]`: runs the server. Settings come from defaults, then the
@@ -12,6 +13,7 @@ import { VERSION } from '../serverIdentity.js';
  * error naming it, with exit code 2.
  */
 const HELP = `Usage: streamhouse [options]
+       streamhouse events <streams|tail|export|replay> [options]   (streamhouse events --help)
 
 Runs the Streamhouse RTSP/RTP streaming server.
 
@@ -32,6 +34,8 @@ Options:
   --auth-scheme <s>      digest, basic or none, where a qtaccess names none (default digest)
   --users-file <file>    qtusers file (default /etc/streaming/qtusers)
   --groups-file <file>   qtgroups file (default /etc/streaming/qtgroups)
+  --eventstore-url <url> also keep events in EventStoreDB (esdb://host:2113?tls=false); or EVENTSTORE_URL
+  --esdb-grpc-port <n>   serve the event store over EventStoreDB's gRPC API on loopback (0 = any port)
   --config <file>        JSON file of settings (keys as in domain/settings.ts)
   --repair-event-store   open a damaged event store, dropping what follows the last good record
   --version              print the version
@@ -69,6 +73,8 @@ export function settingsFromArgs(argv: string[]): Settings {
         config: { type: 'string' },
         'broadcast-lost-after': { type: 'string' },
         'auth-scheme': { type: 'string' },
+        'eventstore-url': { type: 'string' },
+        'esdb-grpc-port': { type: 'string' },
         'users-file': { type: 'string' },
         'groups-file': { type: 'string' },
         'broadcast-grace': { type: 'string' },
@@ -112,6 +118,8 @@ export function settingsFromArgs(argv: string[]): Settings {
   if (values['session-timeout'] !== undefined) input.sessionTimeoutSeconds = integer('sessionTimeoutSeconds', values['session-timeout']);
   if (values['node-id'] !== undefined) input.nodeId = values['node-id'];
   if (values['repair-event-store']) input.repairEventStore = true;
+  if (values['eventstore-url'] !== undefined) input.eventStoreUrl = values['eventstore-url'];
+  if (values['esdb-grpc-port'] !== undefined) input.esdbGrpcPort = integer('esdbGrpcPort', values['esdb-grpc-port']);
   if (values['auth-scheme'] !== undefined) input.authenticationScheme = values['auth-scheme'];
   if (values['users-file'] !== undefined) input.usersFile = values['users-file'];
   if (values['groups-file'] !== undefined) input.groupsFile = values['groups-file'];
@@ -132,6 +140,10 @@ function displayHost(listenAddress: string): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'events') {
+    process.exitCode = await runEventsCommand(process.argv.slice(3));
+    return;
+  }
   const settings = settingsFromArgs(process.argv.slice(2));
   let server;
   try {
@@ -141,6 +153,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   for (const { address, port } of server.listening) process.stdout.write(`rtsp listening on ${address} port ${port}\n`);
+  if (server.esdbEndpoint) process.stdout.write(`event store gRPC endpoint: ${server.esdbEndpoint}\n`);
   const play = server.listening.find((l) => l.port === 8554) ?? server.listening[0]!;
   process.stdout.write(`Play the sample movie: rtsp://${displayHost(play.address)}:${play.port}/sample.mp4\n`);
   let stopping = false;
