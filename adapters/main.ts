@@ -17,6 +17,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { AccessGate } from './rtsp/accessGate.js';
 import { openServerJournal } from './serverJournal.js';
 import { BroadcastRegistry } from './live/broadcastRegistry.js';
+import { MulticastOutputs } from './live/multicastOutputs.js';
 import { SdpFileSources } from './live/sdpFileSources.js';
 import { TunnelRegistry } from './rtsp/httpTunnel.js';
 import { RequestRouter } from './rtsp/requestRouter.js';
@@ -106,6 +107,13 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     );
     broadcasts.start();
     cleanups.unshift(() => broadcasts.shutdown());
+    const multicast = new MulticastOutputs({
+      range: settings.multicastGroupRange,
+      basePort: settings.multicastBasePort,
+      ttl: settings.multicastTtl,
+      interfaceAddress: settings.multicastInterface,
+    });
+    cleanups.unshift(() => multicast.close());
     const sdpFiles = new SdpFileSources(settings.moviesFolder, broadcasts, logger);
     await sdpFiles.start();
     cleanups.unshift(() => sdpFiles.stop());
@@ -117,6 +125,8 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       logger,
       onDemand: { library, udp, admission, meter, scheduler, maxPayloadBytes: settings.maxPayloadBytes, cname: `streamhouse@${settings.nodeId}` },
       broadcasts,
+      multicast,
+      multicastPaths: settings.multicastPaths,
       liveRefusal: (path) => sdpFiles.refusal(path),
     });
     cleanups.unshift(async () => {

@@ -28,6 +28,15 @@ export const settingsSchema = z.object({
   maxPayloadBytes: z.number().int().min(200).max(65000).default(1400),
   /** Name of this server in events and the fleet view. */
   nodeId: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore').default('local'),
+  /** Groups handed to multicast readers of live paths: an IPv4 range in CIDR form. */
+  multicastGroupRange: z.string().regex(/^(2(2[4-9]|3\d))\.\d{1,3}\.\d{1,3}\.\d{1,3}\/(1[6-9]|2\d|3[0-2])$/, 'an IPv4 multicast range such as 239.255.42.0/24').default('239.255.42.0/24'),
+  /** First UDP port of multicast outputs (each track takes an even/odd pair). */
+  multicastBasePort: port.refine((p) => p % 2 === 0, 'must be even').default(6000),
+  multicastTtl: z.number().int().min(0).max(255).default(16),
+  /** Local address whose interface multicast goes out of; empty: the system's choice. */
+  multicastInterface: z.string().default(''),
+  /** Live paths offered to readers as multicast only, whatever they ask. */
+  multicastPaths: z.array(z.string()).default([]),
   /** Challenge scheme where a folder's qtaccess names none; `none` refuses (403) instead of asking. */
   authenticationScheme: z.enum(['digest', 'basic', 'none']).default('digest'),
   /** Reads are open where no qtaccess applies (QTSS's guest access). */

@@ -16,6 +16,7 @@ import type { UdpPortPairs } from '../rtp/udpPortPairs.js';
 import { isMediaConnection } from '../rtsp/mediaConnection.js';
 import { bindFirstTransport } from '../rtsp/transportBinding.js';
 import type { Broadcast, BroadcastRegistry } from './broadcastRegistry.js';
+import type { MulticastOutputs } from './multicastOutputs.js';
 import { HubReader } from './streamHub.js';
 
 /**
@@ -26,6 +27,9 @@ import { HubReader } from './streamHub.js';
 export interface LiveReaderDeps {
   readonly broadcasts: BroadcastRegistry;
   readonly udp: UdpPortPairs;
+  readonly multicast: MulticastOutputs;
+  /** Live paths readers get as multicast whatever they ask. */
+  readonly multicastPaths: readonly string[];
 }
 
 export class LiveReaderMedia implements SessionMedia {
@@ -37,6 +41,13 @@ export class LiveReaderMedia implements SessionMedia {
   /** Counters of readers this session had before a PAUSE. */
   private carried = { packets: 0, bytes: 0 };
   private transport: 'UDP' | 'TCP' | null = null;
+  /** Set when this viewer takes the path's multicast group instead of its own sinks. */
+  private multicast = false;
+  private multicastJoined = false;
+  private readonly multicastEnded = (): void => {
+    this.multicastJoined = false;
+    this.onEnded();
+  };
 
   constructor(
     private readonly deps: LiveReaderDeps,
@@ -69,6 +80,11 @@ export class LiveReaderMedia implements SessionMedia {
     if (!broadcast || index < 0 || index >= broadcast.hub.tracks.length) throw new RtspError(404, `no track ${trackId}`);
     if (this.reader) throw new RtspError(455, 'SETUP while playing');
     if (!isMediaConnection(origin)) throw new RtspError(500, 'request did not come from an RTSP connection');
+    const forced = this.deps.multicastPaths.includes(broadcast.path);
+    if (forced || transports.some((t) => t.delivery === 'multicast' && !origin.tunnelled)) {
+      if (origin.tunnelled) throw new RtspError(461, 'multicast cannot reach a tunnelled client');
+      return this.setupMulticast(trackId, index, broadcast);
+    }
     const bound = bindFirstTransport(transports, origin, this.deps.udp, {
       onRtcp: (packet) => {
         this.onActivity();
@@ -92,8 +108,45 @@ export class LiveReaderMedia implements SessionMedia {
     };
   }
 
+  private setupMulticast(trackId: number, index: number, broadcast: Broadcast): TrackSetupResult {
+    const group = this.deps.multicast.groupFor(broadcast);
+    const port = group.ports[index]!;
+    this.multicast = true;
+    this.transport = 'UDP';
+    const ssrc = broadcast.hub.tracks[index]!.ssrc.toString(16).toUpperCase().padStart(8, '0');
+    return {
+      trackId,
+      transport: 'UDP',
+      clientRtpPort: port,
+      clientRtcpPort: port + 1,
+      interleaved: null,
+      ssrc,
+      transportHeader: formatTransport({
+        profile: 'RTP/AVP',
+        lowerTransport: 'UDP',
+        delivery: 'multicast',
+        destination: group.address,
+        port: [port, port + 1],
+        ttl: group.ttl,
+        extensions: [],
+      }),
+    };
+  }
+
   async play(): Promise<PlaybackStarted> {
     const broadcast = this.broadcast;
+    if (broadcast && this.multicast) {
+      if (broadcast.hub.ended) throw new RtspError(404, `${broadcast.path} is no longer live`);
+      if (!this.multicastJoined) {
+        this.multicastJoined = true;
+        await this.deps.multicast.join(broadcast, this.multicastEnded);
+      }
+      const rtpInfo = broadcast.hub.tracks.flatMap((_, index) => {
+        const join = broadcast.hub.joinPoint(index);
+        return join ? [{ trackId: index + 1, seq: join.seq, rtptime: join.rtptime }] : [];
+      });
+      return { rangeStart: 'now', rangeEnd: null, rtpInfo };
+    }
     if (!broadcast || this.sinks.every((s) => s === undefined)) throw new RtspError(455, 'PLAY before SETUP');
     if (broadcast.hub.ended) throw new RtspError(404, `${broadcast.path} is no longer live`);
     const rtpInfo: Array<{ trackId: number; seq: number; rtptime: number }> = [];
@@ -133,6 +186,10 @@ export class LiveReaderMedia implements SessionMedia {
   }
 
   private detach(): void {
+    if (this.multicastJoined && this.broadcast) {
+      this.multicastJoined = false;
+      this.deps.multicast.leave(this.broadcast, this.multicastEnded);
+    }
     if (!this.reader) return;
     this.broadcast?.hub.removeReader(this.reader);
     this.carried = { packets: this.carried.packets + this.reader.packetsSent, bytes: this.carried.bytes + this.reader.bytesSent };

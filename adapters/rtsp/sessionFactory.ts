@@ -8,6 +8,7 @@ import type { EventStore } from '../../eventstore/eventStore.js';
 import { StreamWriter } from '../../eventstore/streamWriter.js';
 import type { BroadcastRegistry } from '../live/broadcastRegistry.js';
 import { LiveReaderMedia } from '../live/liveReaderMedia.js';
+import type { MulticastOutputs } from '../live/multicastOutputs.js';
 import { PublisherMedia } from '../live/publisherMedia.js';
 import { OnDemandSessionMedia, type OnDemandDeps } from './onDemandSessionMedia.js';
 import { SessionMediaSwitch } from './sessionMediaSwitch.js';
@@ -25,6 +26,8 @@ export interface SessionFactoryDeps {
   readonly nodeId: string;
   readonly onDemand: OnDemandDeps;
   readonly broadcasts: BroadcastRegistry;
+  readonly multicast: MulticastOutputs;
+  readonly multicastPaths: readonly string[];
   /** Why a live path is refused, if it is. */
   readonly liveRefusal: (path: string) => string | undefined;
   readonly timeoutSeconds: number;
@@ -52,7 +55,7 @@ export class SessionFactory {
       isLive: (path) => broadcasts.get(path) !== undefined,
       refusal: (path) => this.deps.liveRefusal(path),
       movie: () => new OnDemandSessionMedia(onDemand, touch),
-      liveReader: () => new LiveReaderMedia({ broadcasts, udp: onDemand.udp }, touch, () => entry?.actor.send({ type: 'MEDIA_ENDED' })),
+      liveReader: () => new LiveReaderMedia({ broadcasts, udp: onDemand.udp, multicast: this.deps.multicast, multicastPaths: this.deps.multicastPaths }, touch, () => entry?.actor.send({ type: 'MEDIA_ENDED' })),
       publisher: () => new PublisherMedia({ broadcasts, udp: onDemand.udp }, touch),
     });
     const machine = rtspSessionMachine.provide({

@@ -14,11 +14,13 @@ export interface FrameHashes {
 }
 
 /** `outputArgs` go before `-f framemd5`, e.g. `['-c:a', 'copy']` to hash compressed audio frames. */
-export function frameMd5(inputArgs: string[], timeoutMs = 60_000, outputArgs: string[] = []): Promise<FrameHashes> {
+/** `wrap` runs ffmpeg through another command, e.g. `['ip', 'netns', 'exec', 'ns']`. */
+export function frameMd5(inputArgs: string[], timeoutMs = 60_000, outputArgs: string[] = [], wrap: string[] = []): Promise<FrameHashes> {
   const ffmpeg = ffmpegPath();
   if (!ffmpeg) throw new Error('ffmpeg not available');
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', ...inputArgs, '-map', '0', ...outputArgs, '-f', 'framemd5', '-'], {
+    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...inputArgs, '-map', '0', ...outputArgs, '-f', 'framemd5', '-'];
+    const child = spawn(wrap[0] ?? ffmpeg, wrap.length > 0 ? [...wrap.slice(1), ffmpeg, ...args] : args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -30,13 +30,15 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export async function startServerProcess(options: { args?: string[]; moviesFolder?: string; dir?: string } = {}): Promise<ServerProcess> {
+export async function startServerProcess(options: { args?: string[]; moviesFolder?: string; dir?: string; wrap?: string[] } = {}): Promise<ServerProcess> {
   const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'streamhouse-test-')));
   const moviesFolder = options.moviesFolder ?? path.join(dir, 'movies');
   const dataFolder = path.join(dir, 'data');
+  const wrap = options.wrap ?? [];
   const child = spawn(
-    process.execPath,
+    wrap[0] ?? process.execPath,
     [
+      ...(wrap.length > 0 ? [...wrap.slice(1), process.execPath] : []),
       '--import',
       'tsx',
       path.join(repoRoot, 'adapters', 'cli', 'streamhouse.ts'),
