@@ -148,8 +148,8 @@ export const rtspSessionMachine = setup({
         return input.media.setupTrack(chosen, specs, event.origin);
       },
     ),
-    startPlayback: fromPromise<PlaybackStarted, { media: SessionMedia; start: number | null; end: number | null }>(({ input }) =>
-      input.media.play({ start: input.start, end: input.end }),
+    startPlayback: fromPromise<PlaybackStarted, { media: SessionMedia; start: number | null; end: number | null; speed: number | undefined }>(({ input }) =>
+      input.media.play({ start: input.start, end: input.end, ...(input.speed === undefined ? {} : { speed: input.speed }) }),
     ),
     announce: fromPromise<AnnouncedInfo, { media: SessionMedia; event: RequestEvent }>(async ({ input }) => {
       const { request, target, origin } = input.event;
@@ -391,7 +391,9 @@ export const rtspSessionMachine = setup({
               const range = header === undefined ? null : parseRange(header);
               const start = range && range.unit === 'npt' && range.start !== 'now' ? range.start : null;
               const end = range && range.unit === 'npt' && range.end !== undefined ? range.end : null;
-              return { media: context.media, start, end };
+              const speedText = context.pending!.request.headers.get('Speed');
+              const speed = speedText !== undefined && /^\d+(\.\d+)?$/.test(speedText.trim()) ? Number(speedText) : undefined;
+              return { media: context.media, start, end, speed };
             },
             onDone: {
               target: 'playing',
@@ -407,6 +409,7 @@ export const rtspSessionMachine = setup({
                     ['Range', formatRange({ start: event.output.rangeStart, ...(event.output.rangeEnd === null ? {} : { end: event.output.rangeEnd }) })],
                     ...sessionHeader(context),
                     ...(rtpInfo.length > 0 ? [['RTP-Info', formatRtpInfo(rtpInfo)] as [string, string]] : []),
+                    ...(event.output.speed === undefined ? [] : [['Speed', event.output.speed.toFixed(1)] as [string, string]]),
                   ]);
                   return { pending: null, ...replyPending(context, res) };
                 }),

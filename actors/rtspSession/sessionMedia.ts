@@ -54,6 +54,8 @@ export interface PlaybackStarted {
   readonly rangeStart: number | 'now';
   readonly rangeEnd: number | null;
   readonly rtpInfo: readonly RtpInfoItem[];
+  /** The speed granted, when the client asked for one. */
+  readonly speed?: number;
 }
 
 export interface SessionCounters {
@@ -72,8 +74,8 @@ export interface SessionMedia {
   /** Starts taking the broadcaster's media; 455 unless every announced track is set up. */
   record(): Promise<void>;
   setupTrack(trackId: number, transports: readonly TransportSpec[], origin: ConnectionRef): Promise<TrackSetupResult>;
-  /** start null: resume where paused (or from the start). */
-  play(range: { start: number | null; end: number | null }): Promise<PlaybackStarted>;
+  /** start null: resume where paused (or from the start); speed: the client's `Speed`, if any. */
+  play(range: { start: number | null; end: number | null; speed?: number }): Promise<PlaybackStarted>;
   /** Stops sending; returns the position in seconds. */
   pause(): number;
   /** Stops sending for good and releases transports. */

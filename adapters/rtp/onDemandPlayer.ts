@@ -34,6 +34,8 @@ export class OnDemandPlayer implements PacedSource {
   private anchorWallMs = 0;
   private anchorMediaSeconds = 0;
   private playing = false;
+  /** Media seconds per wall second (RTSP Speed). */
+  private speed = 1;
   private finishedAtMs: number | null = null;
   private byeSent = false;
 
@@ -77,8 +79,9 @@ export class OnDemandPlayer implements PacedSource {
     return actualStart;
   }
 
-  start(nowMs: number): void {
+  start(nowMs: number, speed = 1): void {
     this.anchorWallMs = nowMs;
+    this.speed = speed;
     this.playing = true;
   }
 
@@ -93,7 +96,7 @@ export class OnDemandPlayer implements PacedSource {
   /** Media time at a wall time while playing; the paused position otherwise. */
   mediaSecondsAt(nowMs: number): number {
     if (!this.playing) return this.anchorMediaSeconds;
-    return this.anchorMediaSeconds + (nowMs - this.anchorWallMs) / 1000;
+    return this.anchorMediaSeconds + ((nowMs - this.anchorWallMs) / 1000) * this.speed;
   }
 
   position(): number {
@@ -125,8 +128,8 @@ export class OnDemandPlayer implements PacedSource {
     const { track, packetizer, sender } = c.t;
     const samples = track.samples;
     const scale = track.timescale;
-    const msPerUnit = 1000 / scale;
-    const base = this.anchorWallMs - this.anchorMediaSeconds * 1000;
+    const msPerUnit = 1000 / scale / this.speed;
+    const base = this.anchorWallMs - (this.anchorMediaSeconds * 1000) / this.speed;
     while (c.next < c.end) {
       const i = c.next;
       const dueMs = base + samples.decodeTimes[i]! * msPerUnit;

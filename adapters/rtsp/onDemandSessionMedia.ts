@@ -115,7 +115,7 @@ export class OnDemandSessionMedia implements SessionMedia {
     throw new RtspError(455, 'RECORD on a movie session');
   }
 
-  async play(range: { start: number | null; end: number | null }): Promise<PlaybackStarted> {
+  async play(range: { start: number | null; end: number | null; speed?: number }): Promise<PlaybackStarted> {
     const movie = this.movie;
     if (!movie || this.tracks.size === 0) throw new RtspError(455, 'PLAY before SETUP');
     if (range.start !== null && range.start > movie.durationSeconds) {
@@ -130,12 +130,16 @@ export class OnDemandSessionMedia implements SessionMedia {
     ));
     if (player.isPlaying) player.pause(performance.now());
     const start = player.seek(range.start ?? (range.end === null ? null : player.position()), range.end);
-    player.start(performance.now());
+    // As QTSS: faster than real time only up to 4x, and only when every track is on TCP.
+    const reliable = [...this.tracks.values()].every((t) => t.sender.sink.transport === 'TCP');
+    const speed = range.speed === undefined || !reliable ? 1 : Math.min(4, Math.max(1, range.speed));
+    player.start(performance.now(), speed);
     this.deps.scheduler.add(player);
     return {
       rangeStart: start,
       rangeEnd: range.end ?? movie.durationSeconds,
       rtpInfo: [...this.tracks.values()].map(({ sender }) => ({ trackId: sender.trackId, seq: sender.nextSequence, rtptime: sender.rtpTimeAt(start) })),
+      ...(range.speed === undefined ? {} : { speed }),
     };
   }
 
