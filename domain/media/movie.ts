@@ -23,6 +23,13 @@ export interface SampleTable {
   readonly syncSamples: Uint32Array | null;
   /** Index of the sample whose data reference (stsd index) applies; 1-based like stsc. */
   readonly descriptionIndexes: Uint16Array;
+  /**
+   * The chunks of stco/co64 as the samples fill them: the 0-based index of each chunk's
+   * first sample (ascending) and its file offset. Hint constructors with compressed
+   * blocks count bytes from the start of a chunk. Absent in synthesized tables.
+   */
+  readonly chunkFirstSamples?: Uint32Array;
+  readonly chunkOffsets?: Float64Array;
 }
 
 export type TrackKind = 'video' | 'audio' | 'hint' | 'text' | 'other';
@@ -48,7 +55,26 @@ export interface SampleDescription {
   readonly maxPacketSize?: number;
   /** Every child box of the sample entry by type, raw bodies, for codecs handled later. */
   readonly extensions: ReadonlyMap<string, Buffer>;
+  /** 1-based index into the track's data references (dref) where samples of this description live. */
+  readonly dataReferenceIndex?: number;
+  /** The whole sample entry, header included: what hint sample-description constructors copy from. */
+  readonly raw?: Buffer;
+  /**
+   * QuickTime sound description v2 (lpcm) format flags: 1 float, 2 big-endian, 4 signed
+   * integer; ISO 'ipcm' (pcmC) is mapped to the same bits.
+   */
+  readonly pcmFormatFlags?: number;
 }
+
+/**
+ * Where a track's samples live (QuickTime/ISO data reference, 'dref'): in the movie file
+ * itself, or in another file that must sit beside the movie. Remote or unreadable
+ * references are kept with the reason so a DESCRIBE can say why the track is skipped.
+ */
+export type DataReference =
+  | { readonly kind: 'self' }
+  | { readonly kind: 'file'; readonly type: string; readonly fileName: string }
+  | { readonly kind: 'unresolvable'; readonly type: string; readonly reason: string };
 
 export interface MovieTrack {
   readonly id: number;
@@ -64,6 +90,11 @@ export interface MovieTrack {
   readonly references: ReadonlyMap<string, readonly number[]>;
   /** Raw bodies of boxes of interest under the track's udta (e.g. 'hnti' for hint SDP). */
   readonly userData: ReadonlyMap<string, Buffer>;
+  /**
+   * The dref entries (indexed by a description's dataReferenceIndex - 1). Absent when the
+   * track has no readable dref, which means every sample is in the movie file.
+   */
+  readonly dataReferences?: readonly DataReference[];
 }
 
 export interface Movie {

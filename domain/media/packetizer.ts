@@ -7,6 +7,12 @@ export interface RtpPayload {
   readonly chunks: readonly Buffer[];
   /** The RTP marker bit: set on the last packet of a video frame (and per codec rules). */
   readonly marker: boolean;
+  /**
+   * RTP clock units to add to the sample's timestamp for this packet; absent means 0.
+   * Only codecs whose one sample becomes packets of different times use it: PCM split
+   * into packets of about 20 ms advances the timestamp by the frames already sent.
+   */
+  readonly timestampOffset?: number;
 }
 
 export interface Packetizer {

@@ -1,7 +1,8 @@
 /** One 'trak' box to a MovieTrack: tkhd, tref, mdia (mdhd, hdlr, minf/stbl) and udta. */
-import type { MovieTrack, TrackKind } from '../movie.js';
+import { MovieFormatError, type DataReference, type MovieTrack, type TrackKind } from '../movie.js';
 import { childBodies, children, findChild, requireChild, type Box } from './box.js';
 import { BoxReader } from './boxReader.js';
+import { readDataReferences } from './dataReferences.js';
 import { parseStsd } from './sampleEntries.js';
 import { buildSampleTable, type SampleBudget } from './sampleTable.js';
 
@@ -11,9 +12,15 @@ export function parseTrack(trak: Box, fileSize: number, budget: SampleBudget): M
   const { timescale, duration } = readTimescaleAndDuration(requireChild(mdia, 'mdhd'));
   const handler = readHandler(requireChild(mdia, 'hdlr'));
   const kind = kindOf(handler);
-  const stbl = requireChild(requireChild(mdia, 'minf'), 'stbl');
+  const minf = requireChild(mdia, 'minf');
+  const stbl = requireChild(minf, 'stbl');
   const descriptions = parseStsd(requireChild(stbl, 'stsd'), kind);
-  const samples = buildSampleTable(stbl, descriptions.length, fileSize, budget);
+  const dataReferences = readDref(minf);
+  // Samples kept in another file cannot be checked against this file's size.
+  const external =
+    dataReferences !== undefined &&
+    descriptions.some((d) => dataReferences[(d.dataReferenceIndex ?? 1) - 1]?.kind !== 'self');
+  const samples = buildSampleTable(stbl, descriptions.length, external ? Number.MAX_SAFE_INTEGER : fileSize, budget);
   const tref = findChild(trak, 'tref');
   const udta = findChild(trak, 'udta');
   return {
@@ -26,7 +33,25 @@ export function parseTrack(trak: Box, fileSize: number, budget: SampleBudget): M
     samples,
     references: tref === undefined ? new Map() : readReferences(tref),
     userData: udta === undefined ? new Map() : childBodies(udta),
+    ...(dataReferences === undefined ? {} : { dataReferences }),
   };
+}
+
+/**
+ * minf/dinf/dref, or undefined when it is missing or unreadable: such a track has
+ * always been read from the movie file itself, and stays so.
+ */
+function readDref(minf: Box): DataReference[] | undefined {
+  try {
+    const dinf = findChild(minf, 'dinf');
+    const dref = dinf === undefined ? undefined : findChild(dinf, 'dref');
+    if (dref === undefined) return undefined;
+    const refs = readDataReferences(dref);
+    return refs.length === 0 ? undefined : refs;
+  } catch (err) {
+    if (err instanceof MovieFormatError) return undefined;
+    throw err;
+  }
 }
 
 export function kindOf(handler: string): TrackKind {

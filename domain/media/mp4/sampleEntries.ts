@@ -8,6 +8,10 @@ import { childBodies, children, findChild, type Box } from './box.js';
 import { BoxReader } from './boxReader.js';
 import { parseEsds } from './esds.js';
 
+/** Core Audio's LinearPCM format flags, as QuickTime sound description v2 stores them. */
+const PCM_BIG_ENDIAN = 2;
+const PCM_SIGNED_INTEGER = 4;
+
 /** descriptionIndexes are a Uint16Array, as in stsc's practical range. */
 const MAX_DESCRIPTIONS = 0xffff;
 /** SampleEntry: 6 reserved bytes + data_reference_index. */
@@ -36,6 +40,14 @@ export function parseStsd(stsd: Box, kind: TrackKind): SampleDescription[] {
 }
 
 function parseEntry(entry: Box, kind: TrackKind, stsdVersion: number): SampleDescription {
+  const description = parseEntryFields(entry, kind, stsdVersion);
+  const raw = entry.buf.subarray(entry.start, entry.end);
+  // Every layout starts with SampleEntry's 6 reserved bytes and the data_reference_index.
+  if (entry.end - entry.bodyStart < SAMPLE_ENTRY_HEADER) return { ...description, raw };
+  return { ...description, dataReferenceIndex: entry.buf.readUInt16BE(entry.bodyStart + 6), raw };
+}
+
+function parseEntryFields(entry: Box, kind: TrackKind, stsdVersion: number): SampleDescription {
   const format = entry.type;
   if (format === 'rtp ' || format === 'srtp') return parseRtpEntry(entry);
   if (kind === 'video') return parseVisualEntry(entry);
@@ -77,6 +89,7 @@ function parseAudioEntry(entry: Box, stsdVersion: number): SampleDescription {
   let sampleSize = r.u16();
   r.skip(4); // compression id, packet size
   let sampleRate = r.u32() / 65536;
+  let pcmFormatFlags: number | undefined;
   if (stsdVersion === 0 && version === 1) {
     r.skip(12); // samples per packet, bytes per packet, bytes per frame
     // The v0 field says 16 for most formats; bytes per sample is the real width.
@@ -88,7 +101,8 @@ function parseAudioEntry(entry: Box, stsdVersion: number): SampleDescription {
     channelCount = r.u32();
     r.skip(4); // always 0x7F000000
     sampleSize = r.u32();
-    r.skip(12); // format flags, bytes per packet, frames per packet
+    pcmFormatFlags = r.u32();
+    r.skip(8); // bytes per packet, frames per packet
   }
   if (!Number.isFinite(sampleRate) || sampleRate < 0) r.fail(`sample rate ${sampleRate} is not usable`);
   const extensions = extensionsAfter(entry, r.pos - entry.bodyStart);
@@ -96,7 +110,21 @@ function parseAudioEntry(entry: Box, stsdVersion: number): SampleDescription {
   const srat = extensions.get('srat');
   if (srat !== undefined && srat.length >= 8) sampleRate = srat.readUInt32BE(4);
 
-  const base = { format: entry.type, channelCount, sampleRate, sampleSize, extensions };
+  // ISO 23003-5 'ipcm': pcmC holds the endianness (bit 0 of format_flags: little) and width.
+  const pcmC = extensions.get('pcmC');
+  if (entry.type === 'ipcm' && pcmC !== undefined && pcmC.length >= 6) {
+    pcmFormatFlags = PCM_SIGNED_INTEGER | ((pcmC[4]! & 1) === 0 ? PCM_BIG_ENDIAN : 0);
+    sampleSize = pcmC[5]!;
+  }
+
+  const base = {
+    format: entry.type,
+    channelCount,
+    sampleRate,
+    sampleSize,
+    extensions,
+    ...(pcmFormatFlags === undefined ? {} : { pcmFormatFlags }),
+  };
   const esdsBox = findEsds(entry, r.pos);
   if (esdsBox === undefined) return base;
   const es = parseEsds(esdsBox);

@@ -90,6 +90,7 @@ export function buildSampleTable(
 
   const offsets = new Float64Array(count);
   const descriptionIndexes = new Uint16Array(count);
+  const chunkFirstSamples = new Uint32Array(chunkOffsets.length);
   s = 0;
   const runs = stsc.firstChunks.length;
   for (let e = 0; e < runs; e++) {
@@ -97,6 +98,7 @@ export function buildSampleTable(
     const perChunk = stsc.samplesPerChunk[e]!;
     const description = stsc.descriptionIndexes[e]!;
     for (let chunk = stsc.firstChunks[e]!; chunk <= lastChunk; chunk++) {
+      chunkFirstSamples[chunk - 1] = s;
       let offset = chunkOffsets[chunk - 1]!;
       for (let n = 0; n < perChunk; n++, s++) {
         const size = sizes[s]!;
@@ -110,7 +112,18 @@ export function buildSampleTable(
     }
   }
 
-  return { count, offsets, sizes, decodeTimes, compositionOffsets, durations, syncSamples, descriptionIndexes };
+  return {
+    count,
+    offsets,
+    sizes,
+    decodeTimes,
+    compositionOffsets,
+    durations,
+    syncSamples,
+    descriptionIndexes,
+    chunkFirstSamples,
+    chunkOffsets,
+  };
 }
 
 /** Validates stsc against the chunk count, the descriptions and the sample count, without allocating. */

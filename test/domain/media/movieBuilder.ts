@@ -55,6 +55,12 @@ export interface TrackSpec {
   readonly co64?: boolean;
   readonly ctts?: { version: number; offsets: number[] };
   readonly extraStbl?: Buffer[];
+  /** Boxes before stbl in minf, e.g. a dinf with a dref. */
+  readonly minfBefore?: Buffer[];
+  /** Boxes after mdia in the trak, e.g. tref or udta. */
+  readonly trakAfter?: Buffer[];
+  /** Several chunks: samples per chunk and chunk offsets (instead of one chunk at chunkOffset). */
+  readonly chunks?: { readonly samplesPerChunk: number; readonly offsets: number[] };
 }
 
 export function trak(t: TrackSpec): Buffer {
@@ -66,9 +72,13 @@ export function trak(t: TrackSpec): Buffer {
     fullBox('stsd', 0, u32(t.entries.length), ...t.entries),
     fullBox('stts', 0, u32(1), u32(n), u32(t.delta ?? 1024)),
     ...(t.ctts ? [fullBox('ctts', t.ctts.version, u32(n), ...t.ctts.offsets.flatMap((o) => [u32(1), i32(o)]))] : []),
-    fullBox('stsc', 0, u32(1), u32(1), u32(n), u32(1)),
+    fullBox('stsc', 0, u32(1), u32(1), u32(t.chunks?.samplesPerChunk ?? n), u32(1)),
     fullBox('stsz', 0, u32(0), u32(n), ...t.sizes.map(u32)),
-    t.co64 ? fullBox('co64', 0, u32(1), u64(t.chunkOffset)) : fullBox('stco', 0, u32(1), u32(t.chunkOffset)),
+    t.chunks
+      ? fullBox('stco', 0, u32(t.chunks.offsets.length), ...t.chunks.offsets.map(u32))
+      : t.co64
+        ? fullBox('co64', 0, u32(1), u64(t.chunkOffset))
+        : fullBox('stco', 0, u32(1), u32(t.chunkOffset)),
     ...(t.extraStbl ?? []),
   );
   return box(
@@ -78,8 +88,9 @@ export function trak(t: TrackSpec): Buffer {
       'mdia',
       fullBox('mdhd', v, times, times, u32(t.timescale), v === 1 ? u64(n * 1024) : u32(n * 1024), Buffer.alloc(4)),
       fullBox('hdlr', 0, Buffer.alloc(4), Buffer.from(t.handler, 'latin1'), Buffer.alloc(13)),
-      box('minf', stbl),
+      box('minf', ...(t.minfBefore ?? []), stbl),
     ),
+    ...(t.trakAfter ?? []),
   );
 }
 

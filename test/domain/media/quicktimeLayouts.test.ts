@@ -46,7 +46,7 @@ describe('QuickTime and rarer ISO layouts', () => {
     const d = movie.tracks[0]!.descriptions[0]!;
     assert.deepEqual([d.format, d.sampleRate, d.channelCount, d.sampleSize], ['lpcm', 96000, 6, 24]);
     assert.deepEqual([...d.extensions.keys()], ['chan']);
-    assert.deepEqual(createPacketizer(movie.tracks[0]!, 97), { unsupported: "codec 'lpcm' (PCM) has no packetizer yet" });
+    assert.deepEqual(createPacketizer(movie.tracks[0]!, 97), { unsupported: "codec 'lpcm' (24-bit PCM) has no packetizer yet" });
   });
 
   it('ISO AudioSampleEntryV1 (stsd version 1) has no QuickTime extra fields; srat gives the rate', () => {
@@ -99,10 +99,17 @@ describe('QuickTime and rarer ISO layouts', () => {
   });
 
   it('an unknown codec keeps its child boxes and is reported unsupported', () => {
+    const av01 = visualEntry('av01', 1920, 1080, box('av1C', [0x81, 2, 3]), box('pasp', u32(1), u32(1)));
+    const t = parseMovie(moov([trak({ id: 1, handler: 'vide', timescale: 90000, entries: [av01], sizes: [9], chunkOffset: 0 })]), FILE_SIZE).tracks[0]!;
+    assert.deepEqual([...t.descriptions[0]!.extensions.get('av1C')!], [0x81, 2, 3]);
+    assert.deepEqual(createPacketizer(t, 96), { unsupported: "codec 'av01' (AV1) has no packetizer yet" });
+  });
+
+  it('a known codec with a broken configuration box is reported unsupported with why', () => {
     const hvc1 = visualEntry('hvc1', 1920, 1080, box('hvcC', [1, 2, 3]), box('pasp', u32(1), u32(1)));
     const t = parseMovie(moov([trak({ id: 1, handler: 'vide', timescale: 90000, entries: [hvc1], sizes: [9], chunkOffset: 0 })]), FILE_SIZE).tracks[0]!;
     assert.deepEqual([...t.descriptions[0]!.extensions.get('hvcC')!], [1, 2, 3]);
-    assert.deepEqual(createPacketizer(t, 96), { unsupported: "codec 'hvc1' (H.265) has no packetizer yet" });
+    assert.deepEqual(createPacketizer(t, 96), { unsupported: 'hvc1: hvcC: truncated header (3 bytes)' });
   });
 
   it('text, subtitle and unknown handlers', () => {
