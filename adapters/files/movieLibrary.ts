@@ -1,6 +1,9 @@
 import { parseBoxHeader } from '../../domain/media/mp4/boxHeader.js';
 import { parseMovie } from '../../domain/media/mp4/parseMovie.js';
+import { AUDIO_FILE_HEAD_BYTES, audioFileKindOf, parseAudioFile, sniffAudioFile } from '../../domain/media/audioFiles/parseAudioFile.js';
+import { hintedPresentation, type HintedPresentation, type HintedTrack } from '../../domain/media/hint/hintedPresentation.js';
 import { MovieFormatError, type Movie, type MovieTrack } from '../../domain/media/movie.js';
+import { groupPcmSamples } from '../../domain/media/pcm/pcmSampleGroups.js';
 import type { Packetizer } from '../../domain/media/packetizer.js';
 import { createPacketizer } from '../../domain/media/packetizerForTrack.js';
 import { RtspError } from '../../actors/rtspSession/sessionMedia.js';
@@ -12,13 +15,30 @@ import type { MoviesFolder } from './moviesFolder.js';
  * keyed by the file's real path and checked against its size and mtime at every
  * open, so a movie replaced on disk is picked up by the next DESCRIBE.
  */
-export interface StreamableTrack {
+interface StreamableBase {
+  /** The id clients SETUP (`trackID=N`): the media track's, or the hint track's. */
   readonly trackId: number;
-  readonly track: MovieTrack;
-  readonly packetizer: Packetizer;
+  readonly mediaType: 'video' | 'audio' | 'application' | 'text';
   readonly codec: string;
   readonly averageBitrate: number;
+  readonly payloadType: number;
+  readonly clockRate: number;
 }
+
+/** A media track packetized on the fly. */
+export interface PacketizedTrack extends StreamableBase {
+  readonly kind: 'packetized';
+  readonly track: MovieTrack;
+  readonly packetizer: Packetizer;
+}
+
+/** An RTP hint track, streamed as its hint samples say. */
+export interface HintTrack extends StreamableBase {
+  readonly kind: 'hinted';
+  readonly hinted: HintedTrack;
+}
+
+export type StreamableTrack = PacketizedTrack | HintTrack;
 
 export interface OpenMovie {
   readonly file: string;
@@ -29,6 +49,8 @@ export interface OpenMovie {
   /** Tracks that cannot be streamed, with why. */
   readonly skipped: ReadonlyArray<{ trackId: number; reason: string }>;
   readonly durationSeconds: number;
+  /** Set when the movie streams from its hint tracks (they bring their own SDP lines). */
+  readonly hinted: HintedPresentation | null;
 }
 
 /** Largest moov we will read into memory; a bigger one is refused, not allocated. */
@@ -69,35 +91,19 @@ export class MovieLibrary {
   private async load(file: string, mtimeMs: number): Promise<OpenMovie> {
     const reader = await MovieFileReader.open(file);
     try {
-      const moov = await findMoov(reader);
-      const movie = parseMovie(moov, reader.size);
-      const tracks: StreamableTrack[] = [];
+      const parsed = await readMovie(reader, file);
+      // QuickTime PCM is stored a frame per sample: regroup into ~20 ms samples to send.
+      const movie: Movie = { ...parsed, tracks: parsed.tracks.map((t) => (t.kind === 'audio' ? groupPcmSamples(t) : t)) };
       const skipped: Array<{ trackId: number; reason: string }> = [];
-      for (const track of movie.tracks) {
-        if (track.kind !== 'video' && track.kind !== 'audio') continue;
-        if (track.samples.count === 0) {
-          skipped.push({ trackId: track.id, reason: 'no samples' });
-          continue;
-        }
-        const packetizer = createPacketizer(track, 96 + tracks.length);
-        if ('unsupported' in packetizer) {
-          skipped.push({ trackId: track.id, reason: packetizer.unsupported });
-          continue;
-        }
-        tracks.push({
-          trackId: track.id,
-          track,
-          packetizer,
-          codec: track.descriptions[0]?.format ?? '?',
-          averageBitrate: averageBitrate(track),
-        });
-      }
+      const hinted = hintedPresentation(movie);
+      const tracks: StreamableTrack[] = hinted && hinted.tracks.length > 0 ? hintTracks(hinted, skipped) : packetizedTracks(movie, skipped);
       if (tracks.length === 0) {
         const why = skipped.map((s) => `track ${s.trackId}: ${s.reason}`).join('; ') || 'no audio or video track';
         throw new RtspError(415, `nothing streamable in ${file}: ${why}`);
       }
-      const durationSeconds = Math.max(...tracks.map((t) => t.track.duration / t.track.timescale), movie.timescale > 0 ? movie.duration / movie.timescale : 0);
-      return { file, mtimeMs, movie, reader, tracks, skipped, durationSeconds };
+      const durations = tracks.map((t) => (t.kind === 'hinted' ? t.hinted.hintTrack : t.track)).map((t) => t.duration / t.timescale);
+      const durationSeconds = Math.max(...durations, movie.timescale > 0 ? movie.duration / movie.timescale : 0);
+      return { file, mtimeMs, movie, reader, tracks, skipped, durationSeconds, hinted: hinted && hinted.tracks.length > 0 ? hinted : null };
     } catch (error) {
       await reader.close();
       if (error instanceof MovieFormatError) {
@@ -107,6 +113,65 @@ export class MovieLibrary {
       throw error;
     }
   }
+}
+
+function packetizedTracks(movie: Movie, skipped: Array<{ trackId: number; reason: string }>): StreamableTrack[] {
+  const tracks: StreamableTrack[] = [];
+  for (const track of movie.tracks) {
+    if (track.kind !== 'video' && track.kind !== 'audio') continue;
+    if (track.samples.count === 0) {
+      skipped.push({ trackId: track.id, reason: 'no samples' });
+      continue;
+    }
+    const packetizer = createPacketizer(track, 96 + tracks.length);
+    if ('unsupported' in packetizer) {
+      skipped.push({ trackId: track.id, reason: packetizer.unsupported });
+      continue;
+    }
+    tracks.push({
+      kind: 'packetized',
+      trackId: track.id,
+      track,
+      packetizer,
+      mediaType: packetizer.mediaType,
+      codec: track.descriptions[0]?.format ?? '?',
+      averageBitrate: averageBitrate(track),
+      payloadType: packetizer.payloadType,
+      clockRate: packetizer.clockRate,
+    });
+  }
+  return tracks;
+}
+
+function hintTracks(presentation: HintedPresentation, skipped: Array<{ trackId: number; reason: string }>): StreamableTrack[] {
+  for (const s of presentation.skipped) skipped.push({ trackId: s.hintTrackId, reason: s.reason });
+  return presentation.tracks.map((hinted) => ({
+    kind: 'hinted' as const,
+    trackId: hinted.hintTrackId,
+    hinted,
+    mediaType: hinted.mediaType,
+    codec: hinted.rtpmap?.split('/')[0] ?? `PT${hinted.payloadType}`,
+    averageBitrate: hinted.averageBitrate,
+    payloadType: hinted.payloadType,
+    clockRate: hinted.timescale,
+  }));
+}
+
+/** A QuickTime/MP4 movie, or one of the audio files QTSS streamed (WAV, AIFF, AU, MP3). */
+async function readMovie(reader: MovieFileReader, file: string): Promise<Movie> {
+  const head = await reader.read(0, Math.min(AUDIO_FILE_HEAD_BYTES, reader.size));
+  const audioKind = sniffAudioFile(head) ?? audioFileKindOf(file);
+  if (audioKind !== null && !looksLikeQuickTime(head)) {
+    let step = parseAudioFile(head, reader.size, audioKind);
+    while (!('movie' in step)) step = step.resume(await reader.read(step.readAt, step.length));
+    return step.movie;
+  }
+  return parseMovie(await findMoov(reader), reader.size);
+}
+
+/** The second word of a QuickTime/MP4 file is a top-level box type. */
+function looksLikeQuickTime(head: Buffer): boolean {
+  return head.length >= 8 && ['ftyp', 'moov', 'mdat', 'wide', 'free', 'skip', 'pnot'].includes(head.toString('latin1', 4, 8));
 }
 
 /** Scans top-level boxes for moov (faststart files have it first, others last). */

@@ -11,6 +11,9 @@ import {
   type TrackSetupResult,
 } from '../../actors/rtspSession/sessionMedia.js';
 import type { MovieLibrary, OpenMovie } from '../files/movieLibrary.js';
+import { buildHintedSdp } from '../../domain/media/hint/hintedSdp.js';
+import { HintSampleCursor } from '../rtp/hintSampleCursor.js';
+import { MediaSampleCursor } from '../rtp/mediaSampleCursor.js';
 import { OnDemandPlayer } from '../rtp/onDemandPlayer.js';
 import type { PacketScheduler } from '../rtp/packetScheduler.js';
 import { TrackSender } from '../rtp/trackSender.js';
@@ -62,17 +65,22 @@ export class OnDemandSessionMedia implements SessionMedia {
       movie.reader.retain();
       this.movie = movie;
     }
-    const sdp = buildMovieSdp({
+    const common = {
       path,
       serverAddress: '0.0.0.0',
       sessionVersion: Date.now() / 1000 + 2_208_988_800,
       modifiedSeconds: movie.mtimeMs / 1000 + 2_208_988_800,
       durationSeconds: movie.durationSeconds,
-      tracks: movie.tracks.map((t) => ({ trackId: t.trackId, packetizer: t.packetizer, averageBitrate: t.averageBitrate })),
-    });
+    };
+    const sdp = movie.hinted
+      ? buildHintedSdp({ ...common, presentation: movie.hinted })
+      : buildMovieSdp({
+          ...common,
+          tracks: movie.tracks.flatMap((t) => (t.kind === 'packetized' ? [{ trackId: t.trackId, packetizer: t.packetizer, averageBitrate: t.averageBitrate }] : [])),
+        });
     return {
       sdp,
-      tracks: movie.tracks.map((t) => ({ trackId: t.trackId, mediaType: t.packetizer.mediaType, codec: t.codec })),
+      tracks: movie.tracks.map((t) => ({ trackId: t.trackId, mediaType: t.mediaType, codec: t.codec })),
       durationSeconds: movie.durationSeconds,
     };
   }
@@ -93,7 +101,7 @@ export class OnDemandSessionMedia implements SessionMedia {
       },
     });
     this.tracks.get(trackId)?.release();
-    const sender = new TrackSender(trackId, bound.sink, streamable.packetizer.payloadType, streamable.packetizer.clockRate, this.deps.cname, this.deps.meter);
+    const sender = new TrackSender(trackId, bound.sink, streamable.payloadType, streamable.clockRate, this.deps.cname, this.deps.meter);
     this.tracks.set(trackId, { sender, release: bound.release, connectionId: bound.connectionId });
     this.player = null;
     return {
@@ -124,9 +132,13 @@ export class OnDemandSessionMedia implements SessionMedia {
     const player = (this.player ??= new OnDemandPlayer(
       movie.tracks
         .filter((t) => this.tracks.has(t.trackId))
-        .map((t) => ({ track: t.track, packetizer: t.packetizer, sender: this.tracks.get(t.trackId)!.sender })),
+        .map((t) => {
+          const sender = this.tracks.get(t.trackId)!.sender;
+          return t.kind === 'hinted'
+            ? new HintSampleCursor(movie.movie, t.hinted, sender, movie.reader)
+            : new MediaSampleCursor(t.track, t.packetizer, sender, movie.reader, this.deps.maxPayloadBytes);
+        }),
       movie.reader,
-      this.deps.maxPayloadBytes,
     ));
     if (player.isPlaying) player.pause(performance.now());
     const start = player.seek(range.start ?? (range.end === null ? null : player.position()), range.end);
