@@ -86,8 +86,10 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     const limits: Limits = { maxConnections: settings.maxConnections, maxThroughputKbps: settings.maxThroughputKbps };
     const scheduler = new PacketScheduler();
     cleanups.unshift(() => scheduler.stop());
-    const library = new MovieLibrary(new MoviesFolder(settings.moviesFolder), (file, box, message) =>
-      logger.log('WARNING', `movie ${file} refused at box ${box}: ${message}`),
+    const library = new MovieLibrary(
+      new MoviesFolder(settings.moviesFolder),
+      (file, box, message) => logger.log('WARNING', `movie ${file} refused at box ${box}: ${message}`),
+      (file, message) => logger.log('INFO', `movie ${file}: ${message}`),
     );
     cleanups.unshift(() => library.close());
 

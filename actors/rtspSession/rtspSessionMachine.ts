@@ -81,8 +81,9 @@ function sessionHeader(context: SessionContext): Array<[string, string]> {
   return context.established ? [['Session', formatSession({ id: context.sessionId, timeout: context.timeoutSeconds })]] : [];
 }
 
+/** A refusal carries its reason as a line of text, so a person reading the exchange learns why. */
 function errorResponse(error: unknown): RtspResponse {
-  if (error instanceof RtspError) return response(error.status, error.headers);
+  if (error instanceof RtspError) return response(error.status, [...error.headers, ['Content-Type', 'text/plain']], `${error.message}\r\n`);
   return response(500);
 }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseBoxHeader } from '../../domain/media/mp4/boxHeader.js';
 import { parseMovie } from '../../domain/media/mp4/parseMovie.js';
 import { AUDIO_FILE_HEAD_BYTES, audioFileKindOf, parseAudioFile, sniffAudioFile } from '../../domain/media/audioFiles/parseAudioFile.js';
@@ -62,6 +63,8 @@ export class MovieLibrary {
   constructor(
     readonly folder: MoviesFolder,
     private readonly onRejected: (file: string, box: string, message: string) => void = () => {},
+    /** Told about tracks left out of a movie that otherwise streams (a codec with no packetizer). */
+    private readonly onSkipped: (file: string, message: string) => void = () => {},
   ) {}
 
   async open(segments: readonly string[]): Promise<OpenMovie> {
@@ -99,8 +102,9 @@ export class MovieLibrary {
       const tracks: StreamableTrack[] = hinted && hinted.tracks.length > 0 ? hintTracks(hinted, skipped) : packetizedTracks(movie, skipped);
       if (tracks.length === 0) {
         const why = skipped.map((s) => `track ${s.trackId}: ${s.reason}`).join('; ') || 'no audio or video track';
-        throw new RtspError(415, `nothing streamable in ${file}: ${why}`);
+        throw new RtspError(415, `nothing streamable in ${path.basename(file)}: ${why}`);
       }
+      for (const s of skipped) this.onSkipped(file, `track ${s.trackId} not streamed: ${s.reason}`);
       const durations = tracks.map((t) => (t.kind === 'hinted' ? t.hinted.hintTrack : t.track)).map((t) => t.duration / t.timescale);
       const durationSeconds = Math.max(...durations, movie.timescale > 0 ? movie.duration / movie.timescale : 0);
       return { file, mtimeMs, movie, reader, tracks, skipped, durationSeconds, hinted: hinted && hinted.tracks.length > 0 ? hinted : null };
@@ -108,7 +112,7 @@ export class MovieLibrary {
       await reader.close();
       if (error instanceof MovieFormatError) {
         this.onRejected(file, error.box, error.message);
-        throw new RtspError(415, `${file} is not a usable movie: ${error.message} (box ${error.box})`);
+        throw new RtspError(415, `${path.basename(file)} is not a usable movie: ${error.message} (box ${error.box})`);
       }
       throw error;
     }
