@@ -8,6 +8,7 @@ import { groupPcmSamples } from '../../domain/media/pcm/pcmSampleGroups.js';
 import type { Packetizer } from '../../domain/media/packetizer.js';
 import { createPacketizer } from '../../domain/media/packetizerForTrack.js';
 import { RtspError } from '../../actors/rtspSession/sessionMedia.js';
+import { PayloadCache } from '../rtp/payloadCache.js';
 import { MovieFileReader } from './movieFileReader.js';
 import type { MoviesFolder } from './moviesFolder.js';
 
@@ -31,6 +32,8 @@ export interface PacketizedTrack extends StreamableBase {
   readonly kind: 'packetized';
   readonly track: MovieTrack;
   readonly packetizer: Packetizer;
+  /** Packets of recently sent samples, shared by every session of this movie. */
+  readonly packets: PayloadCache;
 }
 
 /** An RTP hint track, streamed as its hint samples say. */
@@ -137,6 +140,7 @@ function packetizedTracks(movie: Movie, skipped: Array<{ trackId: number; reason
       trackId: track.id,
       track,
       packetizer,
+      packets: new PayloadCache(packetizer),
       mediaType: packetizer.mediaType,
       codec: track.descriptions[0]?.format ?? '?',
       averageBitrate: averageBitrate(track),

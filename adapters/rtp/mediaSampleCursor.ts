@@ -1,6 +1,6 @@
 import type { MovieTrack } from '../../domain/media/movie.js';
-import type { Packetizer } from '../../domain/media/packetizer.js';
 import type { MovieFileReader } from '../files/movieFileReader.js';
+import type { PayloadCache } from './payloadCache.js';
 import { dueAt, LEAD_MS, PREFETCH_MS, type PlayerCursor, type PlayTiming } from './playerCursor.js';
 import type { TrackSender } from './trackSender.js';
 
@@ -12,7 +12,8 @@ export class MediaSampleCursor implements PlayerCursor {
 
   constructor(
     private readonly track: MovieTrack,
-    private readonly packetizer: Packetizer,
+    /** The movie's shared packets of this track (one packetizer, one payload size). */
+    private readonly packets: PayloadCache,
     readonly sender: TrackSender,
     private readonly reader: MovieFileReader,
     private readonly maxPayloadBytes: number,
@@ -44,7 +45,7 @@ export class MediaSampleCursor implements PlayerCursor {
       const data = this.reader.bytesAt(samples.offsets[i]!, samples.sizes[i]!);
       if (data === null) break;
       const rtpTime = this.sender.rtpTimeAt((samples.decodeTimes[i]! + samples.compositionOffsets[i]!) / timescale);
-      for (const payload of this.packetizer.packetize(data, this.maxPayloadBytes)) {
+      for (const payload of this.packets.payloads(i, data, this.maxPayloadBytes)) {
         this.sender.send(payload.chunks, payload.marker, payload.timestampOffset === undefined ? rtpTime : (rtpTime + payload.timestampOffset) >>> 0);
       }
       this.next++;

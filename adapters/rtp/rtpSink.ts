@@ -26,7 +26,9 @@ export class UdpSink implements RtpSink {
   ) {}
 
   sendRtp(header: Buffer, chunks: readonly Buffer[]): void {
-    this.pair.rtp.send([header, ...chunks], this.rtpPort, this.address);
+    // Scatter/gather: the payload bytes are not copied (the list is; it is a few pointers).
+    const list = chunks.length === 1 ? [header, chunks[0]!] : [header, ...chunks];
+    this.pair.rtp.send(list, this.rtpPort, this.address);
   }
 
   sendRtcp(packet: Buffer): void {

@@ -136,7 +136,7 @@ export class OnDemandSessionMedia implements SessionMedia {
           const sender = this.tracks.get(t.trackId)!.sender;
           return t.kind === 'hinted'
             ? new HintSampleCursor(movie.movie, t.hinted, sender, movie.reader)
-            : new MediaSampleCursor(t.track, t.packetizer, sender, movie.reader, this.deps.maxPayloadBytes);
+            : new MediaSampleCursor(t.track, t.packets, sender, movie.reader, this.deps.maxPayloadBytes);
         }),
       movie.reader,
     ));
