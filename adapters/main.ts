@@ -1,5 +1,6 @@
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from '../domain/settings.js';
@@ -25,6 +26,12 @@ import { RtspConnection } from './rtsp/rtspConnection.js';
 import { SessionFactory } from './rtsp/sessionFactory.js';
 import { SessionRegistry } from './rtsp/sessionRegistry.js';
 import { SERVER_HEADER, VERSION } from './serverIdentity.js';
+import { adminSettingsOf } from '../domain/admin/adminSettings.js';
+import { startAdminServer, type AdminServer } from './admin/adminServer.js';
+import { LiveViews, ProcessGauges } from './admin/liveViews.js';
+import { adminUiFolder } from './admin/packageRoot.js';
+import { withSavedSettings } from './admin/savedSettings.js';
+import { LogFileWriter } from './log/logFileWriter.js';
 
 /**
  * The composition root: builds the server from settings, wiring the event store,
@@ -38,6 +45,10 @@ export interface RunningServer {
   readonly esdbEndpoint: string | null;
   readonly store: EventStore;
   readonly registry: SessionRegistry;
+  /** The web admin, when it could listen. */
+  readonly admin: { readonly port: number; readonly addresses: readonly string[] } | null;
+  /** Where Error.log and StreamingServer.log are written. */
+  readonly logFolder: string;
   close(): Promise<void>;
 }
 
@@ -45,10 +56,18 @@ export interface StartOptions {
   readonly logger?: ConsoleErrorLog;
   /** Copy the shipped sample movie into a movies folder this call creates. */
   readonly seedSampleMovie?: boolean;
+  /** Start the web admin (default true). */
+  readonly admin?: boolean;
+  /** The command line the server was started with, for the systemd unit the admin shows. */
+  readonly commandLine?: readonly string[];
 }
 
-export async function startServer(settings: Settings, options: StartOptions = {}): Promise<RunningServer> {
+export async function startServer(configured: Settings, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? new ConsoleErrorLog();
+  // Settings changed in the web admin outlive a restart (adapters/admin/savedSettings.ts).
+  const { settings, applied } = await withSavedSettings(configured);
+  if (applied.length > 0) logger.log('INFO', `settings changed in the web admin apply over the configuration: ${applied.map((n) => `${n}=${JSON.stringify(settings[n])}`).join(', ')}`);
+  const logFolder = path.resolve(settings.logFolder || path.join(settings.dataFolder, 'logs'));
   await prepareMoviesFolder(settings.moviesFolder, options.seedSampleMovie ?? true, logger);
   await mkdir(settings.dataFolder, { recursive: true });
 
@@ -59,6 +78,33 @@ export async function startServer(settings: Settings, options: StartOptions = {}
   });
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
   try {
+    // Error.log and StreamingServer.log are a projection of the events; the writer runs
+    // until the last event of the run (ServerStopped) is in the files.
+    const logWriter = new LogFileWriter(logFolder, logger);
+    await logWriter.start(store);
+    cleanups.unshift(async () => {
+      const last = await store.readAll({ direction: 'backwards', maxCount: 1 }).catch(() => []);
+      const drained = logWriter.drainTo(last[0]?.position ?? -1);
+      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      await logWriter.stop();
+    });
+    const journal = await openServerJournal(store, settings.nodeId, { log: (level, message) => logger.console(level, message) });
+    journal.record('ServerStarted', {
+      nodeId: settings.nodeId,
+      version: VERSION,
+      hostName: os.hostname(),
+      pid: process.pid,
+      rtspPorts: settings.rtspPorts,
+      settings: adminSettingsOf(settings, logFolder),
+    });
+    // From here every error-log message is also an ErrorLogged event (those logged so far included).
+    logger.recordTo((level, message) => journal.record('ErrorLogged', { level, message: message.length > 4000 ? `${message.slice(0, 3997)}...` : message }));
+    let stopReason: 'shutdown' | 'startup-failed' = 'startup-failed';
+    cleanups.unshift(async () => {
+      logger.recordTo(null);
+      journal.record('ServerStopped', { reason: stopReason });
+      await journal.flush();
+    });
     if (store instanceof OutboxEventStore) {
       // The operator hears when the shared store goes away and comes back; streaming goes on meanwhile.
       let last = '';
@@ -93,7 +139,7 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     );
     cleanups.unshift(() => library.close());
 
-    const registry = new SessionRegistry(settings.sessionTimeoutSeconds * 1000);
+    const registry = new SessionRegistry(settings.sessionTimeoutSeconds * 1000, settings.sampleIntervalSeconds);
     registry.start();
     const admission = new AdmissionControl(limits, meter, () => registry.size);
     const broadcasts = new BroadcastRegistry(
@@ -135,8 +181,6 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       registry.shutdown();
       await factory.flush();
     });
-    const journal = await openServerJournal(store, settings.nodeId, logger);
-    cleanups.unshift(() => journal.flush());
     const moviesRoot = path.resolve(settings.moviesFolder);
     const authenticator = new Authenticator({
       moviesRoot,
@@ -192,6 +236,40 @@ export async function startServer(settings: Settings, options: StartOptions = {}
     const where = bound.map((b) => `${b.address.includes(':') ? `[${b.address}]` : b.address}:${b.port}`).join(', ');
     logger.log('INFO', `Streamhouse ${VERSION} started: RTSP on ${where}; RTP/RTCP on UDP ${udp.ports}`);
 
+    let admin: AdminServer | null = null;
+    if (options.admin ?? true) {
+      const gauges = new ProcessGauges(() => meter.currentKbps);
+      gauges.start();
+      const views = new LiveViews(() => gauges.read());
+      void views.start(store).catch((error: unknown) => logger.log('WARNING', `admin views stopped: ${error instanceof Error ? error.message : String(error)}`));
+      cleanups.unshift(() => {
+        views.stop();
+        gauges.stop();
+      });
+      try {
+        admin = await startAdminServer({
+          store,
+          views,
+          journal,
+          logger,
+          limits,
+          settings: adminSettingsOf(settings, logFolder),
+          dataFolder: settings.dataFolder,
+          moviesFolder: settings.moviesFolder,
+          rtspPorts: () => bound.map((b) => b.port),
+          uiFolder: adminUiFolder(),
+          listenAddresses: settings.listenAddresses,
+          port: settings.adminPort,
+          ...(options.commandLine ? { commandLine: options.commandLine } : {}),
+        });
+        const server = admin;
+        cleanups.unshift(() => server.close());
+      } catch (error) {
+        logger.log('WARNING', `web admin not started: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    stopReason = 'shutdown';
+
     let closing: Promise<void> | null = null;
     return {
       listening: bound,
@@ -199,6 +277,8 @@ export async function startServer(settings: Settings, options: StartOptions = {}
       esdbEndpoint: grpc?.connectionString ?? null,
       store,
       registry,
+      admin: admin ? { port: admin.port, addresses: admin.addresses } : null,
+      logFolder,
       close: () => (closing ??= runCleanups(cleanups)),
     };
   } catch (error) {

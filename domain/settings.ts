@@ -62,6 +62,18 @@ export const settingsSchema = z.object({
   esdbGrpcAddress: z.string().min(1).default('127.0.0.1'),
   /** Open the event store even if its tail is damaged, dropping what follows the last good record. */
   repairEventStore: z.boolean().default(false),
+  /** Every session records its counters (bytes, packets, loss) this often, for the live views. */
+  sampleIntervalSeconds: z.number().int().min(1).max(3600).default(10),
+  /** Where Error.log and StreamingServer.log are written; empty: `<dataFolder>/logs`. */
+  logFolder: z.string().default(''),
+  errorLogEnabled: z.boolean().default(true),
+  accessLogEnabled: z.boolean().default(true),
+  /** Roll Error.log this many days after midnight of its creation day; 0 = never by age. */
+  errorLogRollDays: z.number().int().min(0).max(3650).default(7),
+  /** Roll Error.log once it reaches this many KB; 0 = never by size. */
+  errorLogRollKB: z.number().int().min(0).max(10_485_760).default(256),
+  accessLogRollDays: z.number().int().min(0).max(3650).default(7),
+  accessLogRollKB: z.number().int().min(0).max(10_485_760).default(10_240),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

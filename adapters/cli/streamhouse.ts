@@ -6,6 +6,8 @@ import { parseSettings, type Settings } from '../../domain/settings.js';
 import { startServer } from '../main.js';
 import { VERSION } from '../serverIdentity.js';
 import { runEventsCommand } from './eventsCommand.js';
+import { runLogsCommand } from './logsCommand.js';
+import { systemdUnit } from '../admin/systemdUnit.js';
 
 /**
  * `streamhouse [flags]`: runs the server. Settings come from defaults, then the
@@ -14,6 +16,8 @@ import { runEventsCommand } from './eventsCommand.js';
  */
 const HELP = `Usage: streamhouse [options]
        streamhouse events <streams|tail|export|replay> [options]   (streamhouse events --help)
+       streamhouse logs rebuild [--data <dir>] [--out <dir>]         regenerate Error.log and StreamingServer.log
+       streamhouse systemd-unit [options]      print a systemd unit that runs the server with these options
 
 Runs the Streamhouse RTSP/RTP streaming server.
 
@@ -26,7 +30,9 @@ Options:
   --max-throughput-kbps <n>  new sessions past this throughput get 453 (-1 = no limit; default 102400)
   --movies <dir>         movies folder (default ./movies)
   --data <dir>           data folder for the event store (default ./data)
-  --admin-port <n>       web admin port (default 1220)
+  --admin-port <n>       web admin port (default 1220; 0 = any free port)
+  --log-folder <dir>     where Error.log and StreamingServer.log go (default <data>/logs)
+  --sample-interval <s>  sessions record their counters this often, for the live views (default 10)
   --session-timeout <s>  RTSP session timeout advertised to clients (default 60)
   --node-id <name>       name of this server in events (default local)
   --broadcast-lost-after <s>  a live source silent this long is lost (default 10)
@@ -68,6 +74,8 @@ export function settingsFromArgs(argv: string[]): Settings {
         movies: { type: 'string' },
         data: { type: 'string' },
         'admin-port': { type: 'string' },
+        'log-folder': { type: 'string' },
+        'sample-interval': { type: 'string' },
         'session-timeout': { type: 'string' },
         'node-id': { type: 'string' },
         config: { type: 'string' },
@@ -115,6 +123,8 @@ export function settingsFromArgs(argv: string[]): Settings {
   if (values.movies !== undefined) input.moviesFolder = values.movies;
   if (values.data !== undefined) input.dataFolder = values.data;
   if (values['admin-port'] !== undefined) input.adminPort = integer('adminPort', values['admin-port']);
+  if (values['log-folder'] !== undefined) input.logFolder = values['log-folder'];
+  if (values['sample-interval'] !== undefined) input.sampleIntervalSeconds = integer('sampleIntervalSeconds', values['sample-interval']);
   if (values['session-timeout'] !== undefined) input.sessionTimeoutSeconds = integer('sessionTimeoutSeconds', values['session-timeout']);
   if (values['node-id'] !== undefined) input.nodeId = values['node-id'];
   if (values['repair-event-store']) input.repairEventStore = true;
@@ -144,16 +154,31 @@ async function main(): Promise<void> {
     process.exitCode = await runEventsCommand(process.argv.slice(3));
     return;
   }
+  if (process.argv[2] === 'logs') {
+    process.exitCode = await runLogsCommand(process.argv.slice(3));
+    return;
+  }
+  if (process.argv[2] === 'systemd-unit') {
+    const args = process.argv.slice(3);
+    settingsFromArgs(args); // The same checks as a real start: a unit with a bad flag would fail at boot.
+    process.stdout.write(systemdUnit(args));
+    return;
+  }
   const settings = settingsFromArgs(process.argv.slice(2));
   let server;
   try {
-    server = await startServer(settings);
+    server = await startServer(settings, { commandLine: process.argv.slice(2) });
   } catch (error) {
     process.stderr.write(`streamhouse: FATAL: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
   for (const { address, port } of server.listening) process.stdout.write(`rtsp listening on ${address} port ${port}\n`);
   if (server.esdbEndpoint) process.stdout.write(`event store gRPC endpoint: ${server.esdbEndpoint}\n`);
+  if (server.admin) {
+    process.stdout.write(`admin listening on port ${server.admin.port}\n`);
+    const local = server.admin.addresses.some((a) => a === '0.0.0.0' || a.startsWith('127.')) ? '127.0.0.1' : displayHost(server.admin.addresses[0]!);
+    process.stdout.write(`Web admin: http://${local}:${server.admin.port}/ (user streamingadmin)\n`);
+  }
   const play = server.listening.find((l) => l.port === 8554) ?? server.listening[0]!;
   process.stdout.write(`Play the sample movie: rtsp://${displayHost(play.address)}:${play.port}/sample.mp4\n`);
   let stopping = false;

@@ -21,7 +21,11 @@ export class SessionRegistry {
   private readonly described = new Map<string, Map<string, string>>();
   private sweeper: NodeJS.Timeout | null = null;
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    /** Sessions record their counters every this many sweeps (seconds); setting sampleIntervalSeconds. */
+    private readonly sampleEverySweeps = 10,
+  ) {}
 
   start(sweepMs = 1000): void {
     this.sweeper ??= setInterval(() => this.sweep(performance.now()), sweepMs);
@@ -74,8 +78,8 @@ export class SessionRegistry {
   private sweeps = 0;
 
   sweep(nowMs: number): void {
-    // Every tenth sweep (10 s) each session records its counters for the live views.
-    const sample = ++this.sweeps % 10 === 0;
+    // Every sampleEverySweeps-th sweep (10 s by default) each session records its counters for the live views.
+    const sample = ++this.sweeps % this.sampleEverySweeps === 0;
     for (const entry of this.sessions.values()) {
       if (nowMs - entry.lastActivityMs > this.timeoutMs) entry.actor.send({ type: 'TIMEOUT' });
       else if (sample) entry.actor.send({ type: 'SAMPLE' });

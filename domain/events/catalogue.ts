@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { accessEventSchemas } from './accessEvents.js';
+import { adminEventSchemas } from './adminEvents.js';
 import { broadcastEventSchemas } from './broadcastEvents.js';
 import { sessionEventSchemas } from './sessionEvents.js';
 
@@ -8,6 +9,7 @@ export const eventCatalogue: Readonly<Record<string, z.ZodType>> = {
   ...sessionEventSchemas,
   ...broadcastEventSchemas,
   ...accessEventSchemas,
+  ...adminEventSchemas,
 };
 
 /** Schema version of event data written by this build; recorded in metadata for upcasting. */

@@ -47,6 +47,8 @@ export async function startServerProcess(options: { args?: string[]; moviesFolde
       '--rtp-port',
       '0',
       ...(options.args?.includes('--listen') ? [] : ['--listen', '127.0.0.1']),
+      // Tests never contend for the admin's well-known port.
+      ...(options.args?.includes('--admin-port') ? [] : ['--admin-port', '0']),
       '--movies',
       moviesFolder,
       '--data',

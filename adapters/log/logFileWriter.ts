@@ -1,0 +1,205 @@
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Subscription } from 'rxjs';
+import type { StoredEvent } from '../../domain/events/storedEvent.js';
+import { isLogOf } from '../../domain/logs/logRolling.js';
+import { emptyLogFiles, foldLogFiles, LOG_NAMES, type LogFileOp, type LogFilesState } from '../../domain/logs/logFiles.js';
+import type { EventStore } from '../../eventstore/eventStore.js';
+
+/**
+ * Writes Error.log and StreamingServer.log by running the log fold (domain/logs)
+ * over the store's events and doing the file operations it gives. The fold's state
+ * is checkpointed beside the logs after each batch, so a restart goes on where it
+ * stopped; with no checkpoint the logs are regenerated from every event, exactly as
+ * `streamhouse logs rebuild` does.
+ */
+export const CHECKPOINT_FILE = '.streamhouse-logs.json';
+
+interface Checkpoint {
+  readonly format: 1;
+  readonly state: LogFilesState;
+}
+
+export interface LogWriterLogger {
+  console(level: 'WARNING' | 'INFO', message: string): void;
+}
+
+export class LogFileWriter {
+  private state: LogFilesState = emptyLogFiles;
+  private subscription: Subscription | null = null;
+  private readonly queue: StoredEvent[] = [];
+  private working: Promise<void> | null = null;
+  private waiters: Array<{ position: number; resolve: () => void }> = [];
+  private failed = false;
+
+  constructor(
+    readonly folder: string,
+    private readonly logger: LogWriterLogger,
+  ) {}
+
+  get position(): number {
+    return this.state.position;
+  }
+
+  async start(store: EventStore): Promise<void> {
+    await mkdir(this.folder, { recursive: true });
+    const saved = await this.loadCheckpoint();
+    if (saved) {
+      this.state = saved;
+      await this.reconcileFiles();
+    } else {
+      // No checkpoint: start the logs afresh from every event (what a rebuild writes).
+      await removeLogs(this.folder);
+      this.state = emptyLogFiles;
+    }
+    const after = this.state.position;
+    this.subscription = store.subscribeToAll(after >= 0 ? { afterPosition: after } : {}).subscribe({
+      next: (item) => {
+        if (item.kind !== 'event') return;
+        this.queue.push(item.event);
+        this.kick();
+      },
+      error: (error: unknown) => this.logger.console('WARNING', `log writer: subscription failed: ${error instanceof Error ? error.message : String(error)}`),
+    });
+  }
+
+  /** Resolves once every event up to `position` is in the files. */
+  drainTo(position: number): Promise<void> {
+    if (this.state.position >= position || this.failed) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ position, resolve }));
+  }
+
+  async stop(): Promise<void> {
+    this.subscription?.unsubscribe();
+    this.subscription = null;
+    while (this.working) await this.working;
+    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters = [];
+  }
+
+  private kick(): void {
+    this.working ??= this.work().finally(() => {
+      this.working = null;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async work(): Promise<void> {
+    while (this.queue.length > 0 && !this.failed) {
+      const batch = this.queue.splice(0, this.queue.length);
+      try {
+        let state = this.state;
+        const ops: LogFileOp[] = [];
+        for (const event of batch) {
+          const result = foldLogFiles(state, event);
+          ops.push(...result.ops);
+          state = result.state;
+        }
+        await applyOps(this.folder, coalesce(ops));
+        this.state = state;
+        await saveCheckpoint(this.folder, this.state);
+      } catch (error) {
+        // A full disk or a removed folder: stop writing rather than write a log with holes.
+        this.failed = true;
+        this.logger.console('WARNING', `log writer stopped: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      this.settleWaiters();
+    }
+    this.settleWaiters();
+  }
+
+  private settleWaiters(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (this.state.position >= w.position || this.failed) {
+        w.resolve();
+        return false;
+      }
+      return true;
+    });
+  }
+
+  private async loadCheckpoint(): Promise<LogFilesState | null> {
+    try {
+      const json = JSON.parse(await readFile(path.join(this.folder, CHECKPOINT_FILE), 'utf8')) as Checkpoint;
+      return json.format === 1 && typeof json.state?.position === 'number' ? json.state : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** After a crash a file may hold lines past the checkpoint: cut them (they are written again). */
+  private async reconcileFiles(): Promise<void> {
+    for (const log of LOG_NAMES) {
+      const file = path.join(this.folder, `${log}.log`);
+      const expected = this.state.files[log];
+      const actual = await stat(file).then((s) => s.size, () => -1);
+      if (expected.createdAt === null) continue;
+      if (actual > expected.size) await truncate(file, expected.size);
+      else if (actual < expected.size) {
+        // Removed or cut by hand: start a new file with its header.
+        this.logger.console('WARNING', `log writer: ${file} is not as it was left; starting it afresh`);
+        this.state = { ...this.state, files: { ...this.state.files, [log]: { ...expected, createdAt: null, size: 0 } } };
+      }
+    }
+  }
+}
+
+async function applyOps(folder: string, ops: readonly LogFileOp[]): Promise<void> {
+  for (const op of ops) {
+    const file = path.join(folder, `${op.log}.log`);
+    if (op.kind === 'append') await appendFile(file, op.text, 'utf8');
+    else await rename(file, path.join(folder, op.rolledName)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+}
+
+/** One write per file for a run of appends (a busy batch is many lines). */
+function coalesce(ops: readonly LogFileOp[]): LogFileOp[] {
+  const out: LogFileOp[] = [];
+  for (const op of ops) {
+    const last = out[out.length - 1];
+    if (op.kind === 'append' && last?.kind === 'append' && last.log === op.log) out[out.length - 1] = { ...last, text: last.text + op.text };
+    else out.push(op);
+  }
+  return out;
+}
+
+async function saveCheckpoint(folder: string, state: LogFilesState): Promise<void> {
+  const file = path.join(folder, CHECKPOINT_FILE);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify({ format: 1, state } satisfies Checkpoint));
+  await rename(temporary, file);
+}
+
+async function removeLogs(folder: string): Promise<void> {
+  for (const name of await readdir(folder).catch(() => [] as string[])) {
+    if (LOG_NAMES.some((log) => isLogOf(log, name)) || name === CHECKPOINT_FILE) await rm(path.join(folder, name), { force: true });
+  }
+}
+
+/**
+ * Regenerates both logs from the events into `folder`: written in a fresh folder
+ * beside it, then swapped in for the old files. Returns the files written.
+ */
+export async function rebuildLogs(events: Iterable<StoredEvent>, folder: string): Promise<string[]> {
+  await mkdir(folder, { recursive: true });
+  const scratch = path.join(folder, `.rebuild-${process.pid}`);
+  await rm(scratch, { recursive: true, force: true });
+  await mkdir(scratch);
+  try {
+    let state = emptyLogFiles;
+    for (const event of events) {
+      const result = foldLogFiles(state, event);
+      await applyOps(scratch, result.ops);
+      state = result.state;
+    }
+    await removeLogs(folder);
+    const written = (await readdir(scratch)).sort();
+    for (const name of written) await rename(path.join(scratch, name), path.join(folder, name));
+    await saveCheckpoint(folder, state);
+    return written;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
