@@ -11,8 +11,17 @@ export interface PacedSource {
 export class PacketScheduler {
   private readonly sources = new Set<PacedSource>();
   private timer: NodeJS.Timeout | null = null;
+  /** Where the last tick stopped when it ran out of time: the next one starts there. */
+  private resumeAfter: PacedSource | null = null;
 
-  constructor(private readonly tickMs = 5) {}
+  /**
+   * budgetMs bounds one tick: past it the tick yields, so RTSP requests are still
+   * answered when the media plane is saturated (sources not reached go first next time).
+   */
+  constructor(
+    private readonly tickMs = 5,
+    private readonly budgetMs = 8,
+  ) {}
 
   add(source: PacedSource): void {
     this.sources.add(source);
@@ -34,7 +43,11 @@ export class PacketScheduler {
 
   private tick(): void {
     const now = performance.now();
-    for (const source of this.sources) {
+    const order = [...this.sources];
+    const start = this.resumeAfter === null ? 0 : Math.max(0, order.indexOf(this.resumeAfter) + 1);
+    this.resumeAfter = null;
+    for (let n = 0; n < order.length; n++) {
+      const source = order[(start + n) % order.length]!;
       let alive: boolean;
       try {
         alive = source.pump(now);
@@ -43,6 +56,10 @@ export class PacketScheduler {
         alive = false;
       }
       if (!alive) this.remove(source);
+      if ((n & 31) === 31 && performance.now() - now > this.budgetMs) {
+        this.resumeAfter = source;
+        break;
+      }
     }
   }
 

@@ -142,7 +142,9 @@ export class RtspConnection implements MediaConnection {
   private reserve(size: number): Buffer {
     if (this.batch === null || this.batchUsed + size > this.batch.length) {
       const previous = this.batch === null ? null : this.batch.subarray(0, this.batchUsed);
-      const next = Buffer.allocUnsafe(Math.max(64 * 1024, (this.batchUsed + size) * 2));
+      // Sized for what a turn usually carries (a few packets): small buffers come from
+      // Node's pool, and a busy turn doubles it.
+      const next = Buffer.allocUnsafe(Math.max(2048, (this.batchUsed + size) * 2));
       if (previous) previous.copy(next);
       if (this.batch === null) process.nextTick(() => this.flushBatch());
       this.batch = next;
