@@ -6,6 +6,7 @@
 import type { Packetizer, RtpPayload } from '../packetizer.js';
 import type { AvcConfig } from './avcConfig.js';
 import { splitNalUnits } from './nalUnits.js';
+import { framesizeAttributes } from '../framesizeAttribute.js';
 
 const FU_A = 28;
 const FU_START = 0x80;
@@ -34,10 +35,7 @@ export class H264Packetizer implements Packetizer {
     this.nalLengthSize = options.config.nalLengthSize;
     this.fmtp = h264Fmtp(options.config);
     const { width, height } = options;
-    this.extraAttributes =
-      width !== undefined && height !== undefined && width > 0 && height > 0
-        ? [`framesize:${options.payloadType} ${width}-${height}`]
-        : [];
+    this.extraAttributes = framesizeAttributes(options.payloadType, width, height);
   }
 
   /** Samples whose NAL lengths ran past their end (sent only up to the bad length). */

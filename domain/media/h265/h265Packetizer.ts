@@ -6,6 +6,7 @@
 import { splitNalUnits } from '../h264/nalUnits.js';
 import type { Packetizer, RtpPayload } from '../packetizer.js';
 import type { HevcConfig } from './hevcConfig.js';
+import { framesizeAttributes } from '../framesizeAttribute.js';
 
 const FU = 49;
 const FU_START = 0x80;
@@ -35,10 +36,7 @@ export class H265Packetizer implements Packetizer {
     this.nalLengthSize = options.config.nalLengthSize;
     this.fmtp = h265Fmtp(options.config);
     const { width, height } = options;
-    this.extraAttributes =
-      width !== undefined && height !== undefined && width > 0 && height > 0
-        ? [`framesize:${options.payloadType} ${width}-${height}`]
-        : [];
+    this.extraAttributes = framesizeAttributes(options.payloadType, width, height);
   }
 
   /** Samples whose NAL lengths ran past their end (sent only up to the bad length). */

@@ -16,6 +16,7 @@
  */
 import type { Packetizer, RtpPayload } from '../packetizer.js';
 import { readJpegImage, type JpegImage } from './jpegImage.js';
+import { framesizeAttributes } from '../framesizeAttribute.js';
 
 export const JPEG_PAYLOAD_TYPE = 26;
 const MAIN_HEADER = 8;
@@ -39,10 +40,7 @@ export class JpegPacketizer implements Packetizer {
 
   constructor(options: { width?: number; height?: number } = {}) {
     const { width, height } = options;
-    this.extraAttributes =
-      width !== undefined && height !== undefined && width > 0 && height > 0
-        ? [`framesize:${JPEG_PAYLOAD_TYPE} ${width}-${height}`]
-        : [];
+    this.extraAttributes = framesizeAttributes(JPEG_PAYLOAD_TYPE, width, height);
   }
 
   /** Images that RFC 2435 cannot carry (progressive, 4:4:4, custom Huffman tables, ...), skipped. */

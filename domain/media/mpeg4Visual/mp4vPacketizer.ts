@@ -6,6 +6,7 @@
  * I-VOP.
  */
 import type { Packetizer, RtpPayload } from '../packetizer.js';
+import { framesizeAttributes } from '../framesizeAttribute.js';
 
 export interface Mp4vPacketizerOptions {
   readonly payloadType: number;
@@ -32,10 +33,7 @@ export class Mp4vPacketizer implements Packetizer {
     if (options.config !== null && options.config.length > 0) parts.push(`config=${options.config.toString('hex').toUpperCase()}`);
     this.fmtp = parts.join(';');
     const { width, height } = options;
-    this.extraAttributes =
-      width !== undefined && height !== undefined && width > 0 && height > 0
-        ? [`framesize:${options.payloadType} ${width}-${height}`]
-        : [];
+    this.extraAttributes = framesizeAttributes(options.payloadType, width, height);
   }
 
   packetize(sample: Buffer, maxPayloadSize: number): RtpPayload[] {
