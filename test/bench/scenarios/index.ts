@@ -1,4 +1,4 @@
-import { storeAppend, storeReplay } from './eventStoreThroughput.js';
+import { storeAppend, storeGrpc, storeReplay } from './eventStoreThroughput.js';
 import { liveFanOut } from './liveFanOut.js';
 import { memoryPerSession } from './memoryPerSession.js';
 import { onDemandFanOut } from './onDemandFanOut.js';
@@ -16,6 +16,7 @@ export const scenarios: readonly Scenario[] = [
   memoryPerSession,
   storeAppend,
   storeReplay,
+  storeGrpc,
   // Skip themselves (with the reason) while the server answers ANNOUNCE with 501.
   liveFanOut('UDP'),
   liveFanOut('TCP'),
