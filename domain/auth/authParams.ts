@@ -8,10 +8,6 @@
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const TOKEN_CHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 
-export function isToken(text: string): boolean {
-  return TOKEN.test(text);
-}
-
 export function parseAuthParams(text: string): Map<string, string> | null {
   const params = new Map<string, string>();
   let i = 0;

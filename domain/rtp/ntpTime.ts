@@ -9,7 +9,3 @@ export function ntpFromUnixMs(unixMs: number): { seconds: number; fraction: numb
   return { seconds: seconds >>> 0, fraction: fraction >>> 0 };
 }
 
-/** The middle 32 bits of an NTP timestamp, as RTCP LSR/DLSR use. */
-export function ntpMiddle32(ntp: { seconds: number; fraction: number }): number {
-  return (((ntp.seconds & 0xffff) << 16) | (ntp.fraction >>> 16)) >>> 0;
-}

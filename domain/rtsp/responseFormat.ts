@@ -19,12 +19,3 @@ export function formatResponse(res: RtspResponse, version = 'RTSP/1.0'): Buffer 
   return body.length > 0 ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
 }
 
-/** Serializes a request (the server as a client: relay pulls, tests, the load client). */
-export function formatRequest(method: string, uri: string, headers: Iterable<readonly [string, string]>, body?: Buffer | string): Buffer {
-  const bytes = body === undefined ? Buffer.alloc(0) : typeof body === 'string' ? Buffer.from(body) : body;
-  let head = `${method} ${uri} RTSP/1.0\r\n`;
-  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
-  if (bytes.length > 0) head += `Content-Length: ${bytes.length}\r\n`;
-  head += '\r\n';
-  return Buffer.concat([Buffer.from(head, 'latin1'), bytes]);
-}

@@ -78,19 +78,3 @@ export function hintPayloadSize(packet: HintPacket): number {
 export function descriptionResolverFor(movie: Movie): DescriptionBytesResolver {
   return (trackId, index) => movie.tracks.find((t) => t.id === trackId)?.descriptions[index]?.raw;
 }
-
-/**
- * Where the bytes of a sample constructor are in the track's data file: the resolver of
- * an adapter is `(id, i, offset, length) => readerOf(id).bytesAt(byteRange(...))`.
- */
-export function sampleByteRange(
-  movie: Movie,
-  trackId: number,
-  sampleIndex0: number,
-  offset: number,
-  length: number,
-): { trackId: number; fileOffset: number; length: number } | null {
-  const track = movie.tracks.find((t) => t.id === trackId);
-  if (track === undefined || sampleIndex0 < 0 || sampleIndex0 >= track.samples.count) return null;
-  return { trackId, fileOffset: track.samples.offsets[sampleIndex0]! + offset, length };
-}

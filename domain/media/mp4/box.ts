@@ -101,6 +101,3 @@ export function childBodies(parent: Box, from?: number): Map<string, Buffer> {
   return map;
 }
 
-export function bodyOf(box: Box): Buffer {
-  return box.buf.subarray(box.bodyStart, box.end);
-}

@@ -23,8 +23,6 @@ const LPCM_FLOAT = 1;
 const LPCM_BIG_ENDIAN = 2;
 const LPCM_SIGNED = 4;
 
-export const PCM_FORMATS = new Set(['twos', 'sowt', 'raw ', 'lpcm', 'ipcm', 'ulaw', 'alaw']);
-
 /** The layout, or why the description is not audio RTP can carry as L8/L16/PCMU/PCMA. */
 export function pcmLayoutOf(d: SampleDescription): PcmLayout | { unsupported: string } {
   const channels = d.channelCount ?? 0;
