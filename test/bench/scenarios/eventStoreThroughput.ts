@@ -70,35 +70,61 @@ const APPEND_SHAPES = [
   { label: 'batch of 100, 8 writers', writers: 8, batch: 100 },
 ] as const;
 
+interface AppendShape {
+  readonly label: string;
+  readonly writers: number;
+  readonly batch: number;
+}
+
+interface ShapeMedian extends AppendShape {
+  readonly eventsPerSecond: number;
+  readonly rates: number[];
+  readonly latencyMs: Percentiles;
+}
+
+/** Warm-up, then each shape `repeats` times; the median run of each shape. */
+async function measureShapes(store: Pick<EventStore, 'append'>, shapes: readonly AppendShape[], ctx: BenchContext, prefix: string): Promise<{ medians: ShapeMedian[]; runs: AppendRun[][]; repeats: number; durationMs: number }> {
+  const repeats = ctx.quick ? 1 : 3;
+  const durationMs = ctx.quick ? 1_500 : 3_000;
+  const runs: AppendRun[][] = shapes.map(() => []);
+  // Warm-up: JIT and file growth, not reported.
+  await appendRun(store, 'warm-up', 8, 10, 500, `${prefix}-warmup`);
+  for (let r = 0; r < repeats; r++) {
+    for (const [i, shape] of shapes.entries()) {
+      const run = await appendRun(store, shape.label, shape.writers, shape.batch, durationMs, `${prefix}-${r}-${i}`);
+      runs[i]!.push(run);
+      ctx.log(`  ${prefix} ${shape.label}: ${fmt(run.eventsPerSecond, 0)} events/s, append p50 ${fmt(run.latencyMs.p50, 2)} ms p99 ${fmt(run.latencyMs.p99, 2)} ms`);
+    }
+  }
+  const medians = shapes.map((shape, i) => {
+    const rates = runs[i]!.map((r) => r.eventsPerSecond);
+    const m = median(rates)!;
+    const run = runs[i]!.find((r) => r.eventsPerSecond === m) ?? runs[i]![0]!;
+    return { ...shape, eventsPerSecond: m, rates, latencyMs: run.latencyMs };
+  });
+  return { medians, runs, repeats, durationMs };
+}
+
+function shapeRows(medians: readonly ShapeMedian[]): string[][] {
+  return medians.map((m) => [m.label, fmt(m.eventsPerSecond, 0), fmt(m.latencyMs.p50, 2), fmt(m.latencyMs.p99, 2), m.rates.map((r) => fmt(r, 0)).join(' / ')]);
+}
+
+const SHAPE_COLUMNS = ['shape', 'events/s', 'append p50 ms', 'append p99 ms', 'runs events/s'];
+
 export const storeAppend: Scenario = {
   name: 'store-append',
   title: 'Event store: durable append throughput',
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const dir = await mkdtemp(path.join(ctx.workDir, 'store-append-'));
-    const repeats = ctx.quick ? 1 : 3;
-    const durationMs = ctx.quick ? 1_500 : 3_000;
     const store = await openEmbeddedEventStore(dir);
-    const runs: AppendRun[][] = APPEND_SHAPES.map(() => []);
+    let measured;
     try {
-      // Warm-up: JIT and file growth, not reported.
-      await appendRun(store, 'warm-up', 8, 10, 500, 'warmup');
-      for (let r = 0; r < repeats; r++) {
-        for (const [i, shape] of APPEND_SHAPES.entries()) {
-          const run = await appendRun(store, shape.label, shape.writers, shape.batch, durationMs, `bench-${r}-${i}`);
-          runs[i]!.push(run);
-          ctx.log(`  ${shape.label}: ${fmt(run.eventsPerSecond, 0)} events/s, append p50 ${fmt(run.latencyMs.p50, 2)} ms p99 ${fmt(run.latencyMs.p99, 2)} ms`);
-        }
-      }
+      measured = await measureShapes(store, APPEND_SHAPES, ctx, 'bench');
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });
     }
-    const medians = APPEND_SHAPES.map((shape, i) => {
-      const rates = runs[i]!.map((r) => r.eventsPerSecond);
-      const m = median(rates)!;
-      const run = runs[i]!.find((r) => r.eventsPerSecond === m) ?? runs[i]![0]!;
-      return { ...shape, eventsPerSecond: m, rates, latencyMs: run.latencyMs };
-    });
+    const { medians, runs, repeats, durationMs } = measured;
     const batched = medians[2]!;
     const comparisons: Comparison[] = [
       {
@@ -116,8 +142,8 @@ export const storeAppend: Scenario = {
       tables: [
         {
           title: `Event store appends, durable (fdatasync before acknowledging), median of ${repeats} × ${durationMs / 1000} s`,
-          columns: ['shape', 'events/s', 'append p50 ms', 'append p99 ms', 'runs events/s'],
-          rows: medians.map((m) => [m.label, fmt(m.eventsPerSecond, 0), fmt(m.latencyMs.p50, 2), fmt(m.latencyMs.p99, 2), m.rates.map((r) => fmt(r, 0)).join(' / ')]),
+          columns: SHAPE_COLUMNS,
+          rows: shapeRows(medians),
         },
       ],
       details: runs,
@@ -259,27 +285,20 @@ export const storeGrpc: Scenario = {
   title: 'Event store: batched appends through the EventStoreDB gRPC endpoint',
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const dir = await mkdtemp(path.join(ctx.workDir, 'store-grpc-'));
-    const durationMs = ctx.quick ? 1_500 : 3_000;
-    const repeats = ctx.quick ? 1 : 3;
     const store = await openEmbeddedEventStore(dir);
     const endpoint = await startGrpcEventStoreServer(store, { port: 0 });
     const client = EsdbEventStore.connect(endpoint.connectionString);
-    const rates: number[] = [];
-    let last: AppendRun | null = null;
+    let measured;
     try {
-      await appendRun(client, 'warm-up', 4, 10, 500, 'grpc-warmup');
-      for (let r = 0; r < repeats; r++) {
-        last = await appendRun(client, 'batch of 100, 8 writers', 8, 100, durationMs, `grpc-${r}`);
-        rates.push(last.eventsPerSecond);
-        ctx.log(`  gRPC batch of 100, 8 writers: ${fmt(last.eventsPerSecond, 0)} events/s`);
-      }
+      measured = await measureShapes(client, [{ label: 'batch of 100, 8 writers', writers: 8, batch: 100 }], ctx, 'grpc');
     } finally {
       await client.close();
       await endpoint.close();
       await store.close();
       await rm(dir, { recursive: true, force: true });
     }
-    const eventsPerSecond = median(rates)!;
+    const { medians, repeats, durationMs } = measured;
+    const eventsPerSecond = medians[0]!.eventsPerSecond;
     return {
       status: 'ok',
       summary: { 'batch of 100, 8 writers, via gRPC': eventsPerSecond },
@@ -287,8 +306,8 @@ export const storeGrpc: Scenario = {
       tables: [
         {
           title: `Appends through the gRPC endpoint with the real client, durable, median of ${repeats} × ${durationMs / 1000} s`,
-          columns: ['shape', 'events/s', 'append p50 ms', 'append p99 ms', 'runs events/s'],
-          rows: [['batch of 100, 8 writers', fmt(eventsPerSecond, 0), fmt(last?.latencyMs.p50, 2), fmt(last?.latencyMs.p99, 2), rates.map((r) => fmt(r, 0)).join(' / ')]],
+          columns: SHAPE_COLUMNS,
+          rows: shapeRows(medians),
         },
       ],
       notes: ['Client and endpoint share the bench process, so its protobuf encoding is on the same core as the store.'],
