@@ -8,6 +8,8 @@ import { startGrpcEventStoreServer, type GrpcEventStoreServer } from '../eventst
 import { openEventStore } from '../eventstore/openEventStore.js';
 import { OutboxEventStore } from '../eventstore/outbox/outboxEventStore.js';
 import type { EventStore } from '../eventstore/eventStore.js';
+import { describeSkippedEvent, UpcastingReader } from '../eventstore/upcastingReader.js';
+import { withoutCredentials } from '../domain/admin/eventStoreStatus.js';
 import { MovieLibrary } from './files/movieLibrary.js';
 import { MoviesFolder } from './files/moviesFolder.js';
 import { ConsoleErrorLog } from './log/consoleErrorLog.js';
@@ -29,6 +31,7 @@ import { SERVER_HEADER, VERSION } from './serverIdentity.js';
 import { adminSettingsOf } from '../domain/admin/adminSettings.js';
 import { startAdminServer, type AdminServer } from './admin/adminServer.js';
 import { LiveViews, ProcessGauges } from './admin/liveViews.js';
+import { eventStoreStatusReader } from './admin/eventStoreStatus.js';
 import { adminUiFolder } from './admin/packageRoot.js';
 import { withSavedSettings } from './admin/savedSettings.js';
 import { LogFileWriter } from './log/logFileWriter.js';
@@ -71,17 +74,23 @@ export async function startServer(configured: Settings, options: StartOptions = 
   await prepareMoviesFolder(settings.moviesFolder, options.seedSampleMovie ?? true, logger);
   await mkdir(settings.dataFolder, { recursive: true });
 
-  const store = await openEventStore({
-    dataFolder: settings.dataFolder,
-    repair: settings.repairEventStore,
-    ...(settings.eventStoreUrl ? { connectionString: settings.eventStoreUrl } : {}),
-  });
+  const eventStoreUrl = (settings.eventStoreUrl || process.env.EVENTSTORE_URL || '').trim();
+  const store = await openEventStore({ dataFolder: settings.dataFolder, repair: settings.repairEventStore, connectionString: eventStoreUrl });
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
   try {
+    // What the folds read: every event upcast to the current schema version; one this build
+    // cannot read is left out, named in the error log (the first few) and counted in the admin.
+    const MAX_SKIP_WARNINGS = 20;
+    const reads = new UpcastingReader(store, {
+      onSkip: (skipped, count) => {
+        if (count <= MAX_SKIP_WARNINGS) logger.log('WARNING', `event store: ${describeSkippedEvent(skipped)}`);
+        if (count === MAX_SKIP_WARNINGS) logger.log('WARNING', `event store: further unreadable events are skipped without a message; the admin's snapshot counts them`);
+      },
+    });
     // Error.log and StreamingServer.log are a projection of the events; the writer runs
     // until the last event of the run (ServerStopped) is in the files.
     const logWriter = new LogFileWriter(logFolder, logger);
-    await logWriter.start(store);
+    await logWriter.start(reads);
     cleanups.unshift(async () => {
       const last = await store.readAll({ direction: 'backwards', maxCount: 1 }).catch(() => []);
       const drained = logWriter.drainTo(last[0]?.position ?? -1);
@@ -111,7 +120,7 @@ export async function startServer(configured: Settings, options: StartOptions = 
       const subscription = store.status$.subscribe((status) => {
         if (status.remote === last) return;
         last = status.remote;
-        logger.log(status.remote === 'unreachable' ? 'WARNING' : 'INFO', `event store ${settings.eventStoreUrl || process.env.EVENTSTORE_URL}: ${status.remote}, ${status.pending} events waiting${status.lastError ? ` (${status.lastError})` : ''}`);
+        logger.log(status.remote === 'unreachable' ? 'WARNING' : 'INFO', `event store ${withoutCredentials(eventStoreUrl)}: ${status.remote}, ${status.pending} events waiting${status.lastError ? ` (${status.lastError})` : ''}`);
       });
       cleanups.unshift(() => subscription.unsubscribe());
     }
@@ -238,17 +247,18 @@ export async function startServer(configured: Settings, options: StartOptions = 
 
     let admin: AdminServer | null = null;
     if (options.admin ?? true) {
-      const gauges = new ProcessGauges(() => meter.currentKbps);
+      const storeStatus = eventStoreStatusReader({ store, folder: path.join(settings.dataFolder, 'events'), connectionString: eventStoreUrl, unreadableEvents: () => reads.skipped });
+      const gauges = new ProcessGauges(() => meter.currentKbps, storeStatus);
       gauges.start();
       const views = new LiveViews(() => gauges.read());
-      void views.start(store).catch((error: unknown) => logger.log('WARNING', `admin views stopped: ${error instanceof Error ? error.message : String(error)}`));
+      void views.start(reads).catch((error: unknown) => logger.log('WARNING', `admin views stopped: ${error instanceof Error ? error.message : String(error)}`));
       cleanups.unshift(() => {
         views.stop();
         gauges.stop();
       });
       try {
         admin = await startAdminServer({
-          store,
+          events: reads,
           views,
           journal,
           logger,

@@ -20,7 +20,7 @@ import { decideSettingsChange, RESTART_NEEDED, settingsChangeSchema } from '../.
 import { isViewName, replayView, type ViewName } from '../../domain/admin/views.js';
 import { FailureThrottle } from '../../domain/auth/failureThrottle.js';
 import type { AdminSettings } from '../../domain/events/adminEvents.js';
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { CurrentEventSource } from '../../eventstore/upcastingReader.js';
 import type { Limits } from '../rtp/admissionControl.js';
 import { AdminCredentials } from './adminCredentials.js';
 import { AdminSessions, SESSION_COOKIE, type AdminSession } from './adminSessions.js';
@@ -50,7 +50,8 @@ export interface AdminLogger {
 }
 
 export interface AdminServerDeps {
-  readonly store: EventStore;
+  /** The events, upcast to the current schema, for views "as of" a past moment. */
+  readonly events: CurrentEventSource;
   readonly views: LiveViews;
   readonly journal: AdminJournal;
   readonly logger: AdminLogger;
@@ -334,7 +335,7 @@ export async function startAdminServer(deps: AdminServerDeps): Promise<AdminServ
       return;
     }
     // The same fold, over the events recorded up to that moment.
-    send(res, 200, replayView(name as ViewName, await deps.store.readAll(), query.at));
+    send(res, 200, replayView(name as ViewName, await deps.events.readAll(), query.at));
   });
 
   // --- movies ------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 import os from 'node:os';
 import type { Subscription } from 'rxjs';
 import { VIEW_NAMES, viewDefinitions, type ViewDefinition, type ViewDtos, type ViewName } from '../../domain/admin/views.js';
+import type { EventStoreStatusDto } from '../../domain/admin/eventStoreStatus.js';
 import type { LiveGauges } from '../../domain/projections/serverSnapshot.js';
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { CurrentEventSource } from '../../eventstore/upcastingReader.js';
 
 /**
  * The admin's live views: every view's fold run over the store's subscription to
- * $all (catch-up from the start, then live). Each event bumps the views' version,
- * and listeners hear of it; the WebSocket side decides how often to send.
+ * $all (catch-up from the start, then live), each event upcast to the current schema
+ * version first (unreadable ones are left out by the source). Each event bumps the
+ * views' version, and listeners hear of it; the WebSocket side decides how often to send.
  */
 type Listener = (view: ViewName) => void;
 
@@ -25,7 +27,7 @@ export class LiveViews {
     }
   }
 
-  start(store: EventStore): Promise<void> {
+  start(store: CurrentEventSource): Promise<void> {
     this.caughtUp = new Promise((resolve, reject) => {
       this.subscription = store.subscribeToAll().subscribe({
         next: (item) => {
@@ -75,7 +77,7 @@ export class LiveViews {
 
 /**
  * Gauges only the running process knows: its CPU use (sampled each second), the
- * OS load average and the throughput the media plane measured.
+ * OS load average, the throughput the media plane measured, and how the event store is.
  */
 export class ProcessGauges {
   private timer: NodeJS.Timeout | null = null;
@@ -83,7 +85,10 @@ export class ProcessGauges {
   private lastAt = performance.now();
   private cpuPercent = 0;
 
-  constructor(private readonly measuredKbps: () => number) {}
+  constructor(
+    private readonly measuredKbps: () => number,
+    private readonly eventStore: () => EventStoreStatusDto,
+  ) {}
 
   start(): void {
     this.timer ??= setInterval(() => {
@@ -99,7 +104,12 @@ export class ProcessGauges {
   }
 
   read(): LiveGauges {
-    return { cpuPercent: this.cpuPercent, loadAverage: Math.round(os.loadavg()[0]! * 100) / 100, measuredKbps: Math.round(this.measuredKbps()) };
+    return {
+      cpuPercent: this.cpuPercent,
+      loadAverage: Math.round(os.loadavg()[0]! * 100) / 100,
+      measuredKbps: Math.round(this.measuredKbps()),
+      eventStore: this.eventStore(),
+    };
   }
 
   stop(): void {

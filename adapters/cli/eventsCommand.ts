@@ -4,6 +4,7 @@ import { connectedUsersAt } from '../../domain/projections/connectedUsers.js';
 import { openEmbeddedEventStore, StoreInUseError } from '../../eventstore/embedded/index.js';
 import { EsdbEventStore } from '../../eventstore/esdb/esdbEventStore.js';
 import type { EventStore, RecordedEvent } from '../../eventstore/eventStore.js';
+import { describeSkippedEvent, UpcastingReader } from '../../eventstore/upcastingReader.js';
 
 /**
  * `streamhouse events …`: audit and replay from the event store, either the embedded
@@ -14,13 +15,17 @@ const HELP = `Usage: streamhouse events <command> [--data <dir> | --url <esdb://
 
 Commands:
   streams                         list every stream, in order of first appearance
-  tail [--from-start] [--count n] follow $all, one JSON line per event (Ctrl-C ends)
-  export [--from <time>] [--to <time>]
+  tail [--from-start] [--count n] [--raw]
+                                  follow $all, one JSON line per event (Ctrl-C ends)
+  export [--from <time>] [--to <time>] [--raw]
                                   every event recorded in the interval, as JSON lines
   replay connected-users [--at <time>]
                                   rebuild the connected-users view as it stood at that time
 
 Times are ISO 8601 (2026-11-25T10:00:00Z) or milliseconds since the epoch.
+Events are shown and folded in this build's schema version: older ones are upcast; one
+it cannot read (from a newer build, or invalid) is left out with a warning on stderr.
+--raw shows tail and export exactly as stored instead.
 `;
 
 const VIEWS = ['connected-users'] as const;
@@ -60,7 +65,11 @@ async function openStore(values: { data?: string; url?: string }): Promise<Event
   }
 }
 
-export async function runEventsCommand(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+export async function runEventsCommand(
+  argv: string[],
+  out: (text: string) => void = (t) => process.stdout.write(t),
+  err: (text: string) => void = (t) => process.stderr.write(t),
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -74,11 +83,12 @@ export async function runEventsCommand(argv: string[], out: (text: string) => vo
         at: { type: 'string' },
         'from-start': { type: 'boolean' },
         count: { type: 'string' },
+        raw: { type: 'boolean' },
         help: { type: 'boolean' },
       },
     });
   } catch (error) {
-    process.stderr.write(`streamhouse events: ${error instanceof Error ? error.message : String(error)}\n`);
+    err(`streamhouse events: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -96,29 +106,31 @@ export async function runEventsCommand(argv: string[], out: (text: string) => vo
     const at = parseTime('--at', values.at);
     const count = values.count === undefined ? Infinity : Number(values.count);
     store = await openStore(values);
+    const current = new UpcastingReader(store, { onSkip: (skipped) => err(`streamhouse events: warning: ${describeSkippedEvent(skipped)}\n`) });
+    // What export and tail print: as stored with --raw, else as the folds see them.
+    const reads = values.raw ? store : current;
 
     switch (command) {
       case 'streams':
         for (const name of await store.listStreams()) out(`${name}\n`);
         return 0;
       case 'export':
-        for (const event of await store.readAll()) {
+        for (const event of await reads.readAll()) {
           if (from !== undefined && event.recordedAt < from) continue;
           if (to !== undefined && event.recordedAt > to) continue;
           out(`${line(event)}\n`);
         }
         return 0;
       case 'replay': {
-        const view = connectedUsersAt(await store.readAll(), at ?? Infinity);
+        const view = connectedUsersAt(await current.readAll(), at ?? Infinity);
         out(`${JSON.stringify({ view: 'connected-users', at: at === undefined ? null : new Date(at).toISOString(), position: view.position, users: [...view.users.values()] }, null, 2)}\n`);
         return 0;
       }
       case 'tail': {
         const last = values['from-start'] ? [] : await store.readAll({ direction: 'backwards', maxCount: 1 });
-        const open = store;
         let seen = 0;
         await new Promise<void>((resolve, reject) => {
-          const subscription = open.subscribeToAll(last[0] ? { afterPosition: last[0].position } : {}).subscribe({
+          const subscription = reads.subscribeToAll(last[0] ? { afterPosition: last[0].position } : {}).subscribe({
             next: (item) => {
               if (item.kind !== 'event') return;
               out(`${line(item.event)}\n`);
@@ -140,7 +152,7 @@ export async function runEventsCommand(argv: string[], out: (text: string) => vo
     }
     return 0;
   } catch (error) {
-    process.stderr.write(`streamhouse events: ${error instanceof Error ? error.message : String(error)}\n`);
+    err(`streamhouse events: ${error instanceof Error ? error.message : String(error)}\n`);
     return error instanceof UsageError ? 2 : 1;
   } finally {
     await store?.close();

@@ -4,6 +4,7 @@ import { openEmbeddedEventStore, StoreInUseError } from '../../eventstore/embedd
 import type { ServerStarted } from '../../domain/events/adminEvents.js';
 import type { z } from 'zod';
 import { rebuildLogs } from '../log/logFileWriter.js';
+import { describeSkippedEvent, UpcastingReader } from '../../eventstore/upcastingReader.js';
 
 /**
  * `streamhouse logs rebuild`: regenerates Error.log and StreamingServer.log (and
@@ -44,7 +45,8 @@ export async function runLogsCommand(argv: string[], out: (text: string) => void
     return error instanceof StoreInUseError ? 2 : 1;
   }
   try {
-    const events = await store.readAll();
+    // The same events the running server's log writer folds: upcast, unreadable ones left out.
+    const events = await new UpcastingReader(store, { onSkip: (skipped) => process.stderr.write(`streamhouse logs: warning: ${describeSkippedEvent(skipped)}\n`) }).readAll();
     const lastStart = [...events].reverse().find((e) => e.type === 'ServerStarted');
     const configured = (lastStart?.data as z.infer<typeof ServerStarted> | undefined)?.settings.logFolder;
     const folder = path.resolve(values.out ?? configured ?? path.join(dataFolder, 'logs'));

@@ -4,7 +4,7 @@ import type { Subscription } from 'rxjs';
 import type { StoredEvent } from '../../domain/events/storedEvent.js';
 import { isLogOf } from '../../domain/logs/logRolling.js';
 import { emptyLogFiles, foldLogFiles, LOG_NAMES, type LogFileOp, type LogFilesState } from '../../domain/logs/logFiles.js';
-import type { EventStore } from '../../eventstore/eventStore.js';
+import type { CurrentEventSource } from '../../eventstore/upcastingReader.js';
 
 /**
  * Writes Error.log and StreamingServer.log by running the log fold (domain/logs)
@@ -41,7 +41,8 @@ export class LogFileWriter {
     return this.state.position;
   }
 
-  async start(store: EventStore): Promise<void> {
+  /** Follows the events from its checkpoint on, as the source gives them (upcast to the current schema). */
+  async start(store: CurrentEventSource): Promise<void> {
     await mkdir(this.folder, { recursive: true });
     const saved = await this.loadCheckpoint();
     if (saved) {

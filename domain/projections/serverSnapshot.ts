@@ -1,3 +1,4 @@
+import type { EventStoreStatusDto } from '../admin/eventStoreStatus.js';
 import type { StoredEvent } from '../events/storedEvent.js';
 import { emptyConnectedUsers, type ConnectedUsersView } from './connectedUsers.js';
 import { foldLiveUsers, totalBitRate } from './liveUsers.js';
@@ -75,6 +76,8 @@ export interface LiveGauges {
   readonly loadAverage: number;
   /** Throughput the media plane measured in the last second (kbit/s). */
   readonly measuredKbps: number;
+  /** The event store: embedded, or an outbox in front of EventStoreDB and how forwarding goes. */
+  readonly eventStore: EventStoreStatusDto;
 }
 
 export interface ServerSnapshotDto {

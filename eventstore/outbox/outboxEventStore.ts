@@ -47,8 +47,9 @@ import type {
  *
  * Status (status$ / status): remote is 'connected' when the last contact succeeded and nothing is
  * pending, 'catching-up' when it succeeded and events are still pending (or a run was refused), and
- * 'unreachable' when it failed (and before the first contact); pending is the number of local events
- * not yet on the remote; lastError the last failure, cleared by the next success.
+ * 'unreachable' when it failed (and before the first contact); since is when it entered that state;
+ * pending is the number of local events not yet on the remote; lastError the last failure, cleared by
+ * the next success.
  */
 
 export type RemoteState = 'connected' | 'unreachable' | 'catching-up';
@@ -59,6 +60,8 @@ export interface OutboxStatus {
   readonly pending: number;
   /** The last forwarding failure (undefined after a success). */
   readonly lastError: string | undefined;
+  /** When `remote` last changed (ms since the epoch; the open, for the first state). */
+  readonly since: number;
 }
 
 /** The local store: any EventStore that can count its events (the embedded store's stats). */
@@ -133,7 +136,7 @@ export class OutboxEventStore implements EventStore {
     let signal: () => void = () => undefined;
     this.stopped = new Promise<void>((resolve) => (signal = resolve));
     this.stopSignal = signal;
-    this.status$ = new BehaviorSubject<OutboxStatus>(this.computeStatus());
+    this.status$ = new BehaviorSubject<OutboxStatus>({ remote: this.remoteState, pending: this.pendingCount(), lastError: this.lastError, since: Date.now() });
   }
 
   get status(): OutboxStatus {
@@ -396,15 +399,14 @@ export class OutboxEventStore implements EventStore {
     return Math.max(0, this.local.stats.events - (this.checkpoint?.forwarded ?? 0));
   }
 
-  private computeStatus(): OutboxStatus {
-    return { remote: this.remoteState, pending: this.pendingCount(), lastError: this.lastError };
-  }
-
   private publish(): void {
     if (this.status$.closed) return;
-    const next = this.computeStatus();
     const current = this.status$.value;
-    if (next.remote !== current.remote || next.pending !== current.pending || next.lastError !== current.lastError) this.status$.next(next);
+    const remote = this.remoteState;
+    const pending = this.pendingCount();
+    const lastError = this.lastError;
+    if (remote === current.remote && pending === current.pending && lastError === current.lastError) return;
+    this.status$.next({ remote, pending, lastError, since: remote === current.remote ? current.since : Date.now() });
   }
 
   private async saveCheckpoint(): Promise<void> {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -184,6 +187,15 @@ describe('admin API', { timeout: 90_000 }, () => {
     assert.equal(settings.json.settings.moviesFolder, server.moviesFolder);
   });
 
+  it('shows the embedded event store on the snapshot, live only', async () => {
+    const snapshot = await client.call('GET', '/api/views/snapshot');
+    assert.equal(snapshot.status, 200, snapshot.text);
+    assert.deepEqual(snapshot.json.live.eventStore, { kind: 'embedded', folder: path.join(server.dataFolder, 'events'), unreadableEvents: 0 });
+    const past = await client.call('GET', `/api/views/snapshot?at=${encodeURIComponent(new Date().toISOString())}`);
+    assert.equal(past.status, 200, past.text);
+    assert.equal(past.json.live, null, 'not a fact of the events: no store status for a past moment');
+  });
+
   it('streams a view over the WebSocket: its snapshot, then at most 4 updates a second', async () => {
     const { ws, messages } = await openSocket(port, { Cookie: client.cookie, Origin: `http://127.0.0.1:${port}` });
     try {
@@ -259,5 +271,95 @@ describe('admin with the default password', { timeout: 60_000 }, () => {
     await client.loginAndSetPassword(PASSWORD);
     const remoteNow = await request(port, 'GET', '/api/session', { host: external! });
     assert.equal(remoteNow.status, 401, 'a real password opens the admin to the network');
+  });
+});
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe('admin event store status with EventStoreDB', { timeout: 120_000 }, () => {
+  const servers: ServerProcess[] = [];
+  after(async () => {
+    for (const s of servers) await s.cleanup();
+  });
+
+  it('shows the remote unreachable with events waiting, then connected with none, live over the WebSocket', async () => {
+    // Nothing listens on the port yet: the "shared store" comes up later, as another Streamhouse's gRPC endpoint.
+    const esdbPort = await freePort();
+    const edge = await startServerProcess({ args: ['--admin-port', '0', '--eventstore-url', `esdb://admin:changeit@127.0.0.1:${esdbPort}?tls=false`, '--node-id', 'edge'] });
+    servers.push(edge);
+    const port = adminPortOf(edge);
+    const client = new AdminClient(port);
+    await client.loginAndSetPassword(PASSWORD);
+    const { ws, messages } = await openSocket(port, { Cookie: client.cookie, Origin: `http://127.0.0.1:${port}` });
+    try {
+      ws.send(JSON.stringify({ type: 'subscribe', view: 'snapshot', intervalMs: 250 }));
+      const storeStatus = (m: any) => (m.view === 'snapshot' && m.data?.live ? m.data.live.eventStore : undefined);
+      const down = await until(
+        'the remote reported unreachable',
+        () => messages.map(storeStatus).find((s) => s?.remote === 'unreachable' && s.lastError !== null && s.pending > 0),
+        20_000,
+      );
+      assert.equal(down.kind, 'eventstoredb');
+      assert.equal(down.url, `esdb://127.0.0.1:${esdbPort}?tls=false`, 'the URL without its credentials');
+      assert.equal(down.folder, path.join(edge.dataFolder, 'events'));
+      assert.ok(Date.parse(down.since) <= Date.now() && Date.now() - Date.parse(down.since) < 60_000, `unreachable since ${down.since}`);
+      assert.equal(down.unreadableEvents, 0);
+      assert.ok(!JSON.stringify(messages).includes('changeit'), 'no password on the page');
+      assert.ok(!edge.output().includes('changeit'), 'nor in the error log');
+
+      const shared = await startServerProcess({ args: ['--admin-port', '0', '--esdb-grpc-port', String(esdbPort), '--node-id', 'shared'] });
+      servers.push(shared);
+      const up = await until('the remote connected and the outbox drained', () => messages.map(storeStatus).find((s) => s?.remote === 'connected' && s.pending === 0), 30_000);
+      assert.equal(up.lastError, null);
+      assert.ok(Date.parse(up.since) > Date.parse(down.since), 'connected since it came up');
+      const seen = messages.map(storeStatus).filter(Boolean).map((s) => s.remote);
+      assert.equal(seen[0], 'unreachable');
+      assert.equal(seen[seen.length - 1], 'connected');
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+describe('admin over a store with events this build cannot read', { timeout: 60_000 }, () => {
+  let server: ServerProcess | undefined;
+  let dir = '';
+  after(async () => {
+    await server?.cleanup();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts, leaves them out of the views, names them in the error log and counts them on the snapshot', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'streamhouse-test-'));
+    const opened = (id: string) => ({ sessionId: id, clientAddress: '192.0.2.7', clientPort: 5004, serverAddress: '192.0.2.1', userAgent: null, url: `rtsp://h/${id}.mp4`, path: `${id}.mp4` });
+    const store = await openEmbeddedEventStore(path.join(dir, 'data', 'events'));
+    // One from before versions were recorded (read as version 1), one from a newer build, one invalid.
+    await store.append('session-before', [{ id: randomUUID(), type: 'SessionOpened', data: opened('before'), metadata: { nodeId: 'local' } }]);
+    await store.append('session-newer', [{ id: randomUUID(), type: 'SessionOpened', data: opened('newer'), metadata: { nodeId: 'local', schemaVersion: 99 } }]);
+    await store.append('session-broken', [{ id: randomUUID(), type: 'SessionOpened', data: { ...opened('broken'), clientPort: 'x' }, metadata: { nodeId: 'local', schemaVersion: 1 } }]);
+    await store.close();
+    const beforeStart = Date.now();
+
+    server = await startServerProcess({ dir, args: ['--admin-port', '0'] });
+    const client = new AdminClient(adminPortOf(server));
+    await client.loginAndSetPassword(PASSWORD);
+    const snapshot = (await client.call('GET', '/api/views/snapshot')).json;
+    assert.equal(snapshot.status, 'running', 'the views went on past them');
+    assert.equal(snapshot.live.eventStore.unreadableEvents, 2);
+    assert.equal(snapshot.totalConnectionsServed, 1, 'only the readable session counted');
+    const errors = (await client.call('GET', '/api/views/error-log')).json.lines.map((l: { message?: string; text?: string }) => JSON.stringify(l));
+    assert.ok(errors.some((l: string) => /session-newer revision 0\) skipped: written by a newer build \(schema version 99; this build reads up to 1\)/.test(l)), errors.join('\n'));
+    assert.ok(errors.some((l: string) => /session-broken revision 0\) skipped: does not match the version 1 schema: clientPort/.test(l)), errors.join('\n'));
+    // Connected users as of before the start (a start ends every session before it): the readable
+    // session only; the replay reads the same events and reports nothing new.
+    const replayed = await client.call('GET', `/api/views/connected-users?at=${beforeStart}`);
+    assert.deepEqual(replayed.json.users.map((u: { sessionId: string }) => u.sessionId), ['before']);
+    assert.equal((await client.call('GET', '/api/views/snapshot')).json.live.eventStore.unreadableEvents, 2);
   });
 });

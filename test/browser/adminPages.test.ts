@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -15,7 +16,9 @@ import { launchChromium, skipUnlessChromium } from './chromium.js';
  * playing ffmpeg client in connected users (bytes growing, then gone after its
  * TEARDOWN), max connections 0 then a 453 in the access history, an error caused on
  * purpose in the error log, and the users page "as of" a moment when the client
- * was still there. A screenshot of each page goes to test-artifacts/.
+ * was still there; the event store's status on the snapshot, embedded, and with an
+ * EventStoreDB that is down and then comes up. A screenshot of each page goes to
+ * test-artifacts/.
  */
 const skip = skipUnlessChromium() || skipUnlessFfmpeg();
 const artifacts = path.join(repoRoot, 'test-artifacts');
@@ -28,6 +31,29 @@ const localInput = (ms: number): string => {
 // Run in the page (whose CSP allows no string eval), so self-contained; this file is type-checked without the DOM library.
 const bytesAbove = (n: number): boolean => Number((globalThis as any).document.querySelector('[data-testid=bytes-sent]')?.getAttribute('data-bytes')) > n;
 const inputIs = ([name, value]: readonly [string, string]): boolean => (globalThis as any).document.querySelector(`input[name=${name}]`)?.value === value;
+const pendingAbove = (n: number): boolean => Number((globalThis as any).document.querySelector('[data-testid=event-store-pending]')?.getAttribute('data-pending')) > n;
+
+function buildAdminUi(): void {
+  // The page under test is the one in this tree: build it as `npm run build` does.
+  const built = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'admin-ui', '--logLevel', 'warn'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(built.status, 0, `vite build failed: ${built.stderr}`);
+}
+
+/** Logs in with the default password and changes it, as the first visit must; ends on the snapshot. */
+async function firstLogin(page: Page, adminUrl: string, password: string): Promise<void> {
+  await page.goto(adminUrl);
+  await page.locator('input[name=password]').fill('default');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('input[name=current]').fill('default');
+  await page.locator('input[name=next]').fill(password);
+  await page.locator('input[name=confirm]').fill(password);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Server Snapshot' }).waitFor();
+}
 
 describe('web admin in Chromium', { skip, timeout: 120_000 }, () => {
   let server: ServerProcess;
@@ -47,13 +73,7 @@ describe('web admin in Chromium', { skip, timeout: 120_000 }, () => {
   };
 
   before(async () => {
-    // The page under test is the one in this tree: build it as `npm run build` does.
-    const built = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'admin-ui', '--logLevel', 'warn'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    assert.equal(built.status, 0, `vite build failed: ${built.stderr}`);
+    buildAdminUi();
     await mkdir(artifacts, { recursive: true });
     server = await startServerProcess({ args: ['--admin-port', '0', '--sample-interval', '1'] });
     adminUrl = `http://127.0.0.1:${adminPortOf(server)}`;
@@ -84,6 +104,7 @@ describe('web admin in Chromium', { skip, timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByRole('heading', { level: 1, name: 'Server Snapshot' }).waitFor();
     await page.getByTestId('snapshot').getByText('running').waitFor();
+    await page.getByTestId('event-store-kind').getByText(`embedded, ${path.join(server.dataFolder, 'events')}`, { exact: true }).waitFor();
     await shot('03-snapshot');
   });
 
@@ -179,5 +200,53 @@ describe('web admin in Chromium', { skip, timeout: 120_000 }, () => {
     await shot('13-snapshot-as-of');
     await page.getByTestId('as-of-live').click();
     await page.getByTestId('current-connections').getByText('0', { exact: true }).waitFor();
+  });
+});
+
+describe('event store status in Chromium', { skip: skipUnlessChromium(), timeout: 120_000 }, () => {
+  const servers: ServerProcess[] = [];
+  let page: Page;
+  let closeBrowser: () => Promise<void> = async () => {};
+
+  before(async () => {
+    buildAdminUi();
+    await mkdir(artifacts, { recursive: true });
+    const launched = await launchChromium();
+    closeBrowser = launched.close;
+    page = await launched.context.newPage();
+    page.setDefaultTimeout(15_000);
+  });
+  after(async () => {
+    await closeBrowser();
+    for (const s of servers) await s.cleanup();
+  });
+
+  it('shows EventStoreDB unreachable with events waiting, then connected with none, without reloading', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const esdbPort = (probe.address() as net.AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const edge = await startServerProcess({ args: ['--admin-port', '0', '--eventstore-url', `esdb://admin:changeit@127.0.0.1:${esdbPort}?tls=false`, '--node-id', 'edge'] });
+    servers.push(edge);
+    await firstLogin(page, `http://127.0.0.1:${adminPortOf(edge)}`, 'a-long-new-password');
+
+    await page.getByTestId('event-store-kind').getByText(`EventStoreDB esdb://127.0.0.1:${esdbPort}?tls=false`, { exact: true }).waitFor();
+    const state = page.getByTestId('event-store-state');
+    await page.locator('[data-testid=event-store-state][data-state=unreachable]').waitFor();
+    assert.match((await state.textContent()) ?? '', /unreachable\s+since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    await page.waitForFunction(pendingAbove, 0);
+    assert.match((await page.getByTestId('event-store-pending').textContent()) ?? '', /^[\d,]+ events$/);
+    await page.locator('[data-testid=event-store-error] .error-text').waitFor();
+    assert.ok(!((await page.content()).includes('changeit')), 'no password on the page');
+    await page.screenshot({ path: path.join(artifacts, '14-event-store-unreachable.png'), fullPage: true });
+
+    const shared = await startServerProcess({ args: ['--admin-port', '0', '--esdb-grpc-port', String(esdbPort), '--node-id', 'shared'] });
+    servers.push(shared);
+    await page.locator('[data-testid=event-store-state][data-state=connected]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid=event-store-pending][data-pending="0"]').waitFor();
+    assert.equal((await page.getByTestId('event-store-pending').textContent())?.trim(), '0 events');
+    assert.equal((await page.getByTestId('event-store-error').textContent())?.trim(), '–');
+    assert.equal((await state.textContent())?.trim(), 'connected');
+    await page.screenshot({ path: path.join(artifacts, '15-event-store-connected.png'), fullPage: true });
   });
 });

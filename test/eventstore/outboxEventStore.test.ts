@@ -94,6 +94,7 @@ describe('outbox: embedded store forwarding to EventStoreDB (the gRPC endpoint)'
     const remote = await Remote.create();
     const local = await openEmbeddedEventStore(await tempDir(), { syncWrites: false });
     const dir = await tempDir();
+    const opened = Date.now();
     const outbox = await openOutboxEventStore(local, EsdbEventStore.connect(remote.url), { ...fast, pageSize: 10, checkpointFile: join(dir, 'cp.json') });
     const states = remoteStates(outbox);
     const p = `o${randomUUID().slice(0, 8)}-`;
@@ -113,10 +114,15 @@ describe('outbox: embedded store forwarding to EventStoreDB (the gRPC endpoint)'
       assert.equal(localEvents.length, 36, 'reads are served locally');
       await waitFor(() => outbox.status.remote === 'unreachable' && outbox.status.lastError !== undefined, 'a failed forward');
       assert.equal(outbox.status.pending, 36);
+      const unreachableSince = outbox.status.since;
+      assert.ok(unreachableSince >= opened && unreachableSince <= Date.now(), 'unreachable since the open');
 
+      const startedRemote = Date.now();
       await remote.start();
       await outbox.whenDrained(15_000);
-      assert.deepEqual(outbox.status, { remote: 'connected', pending: 0, lastError: undefined });
+      const { since, ...status } = outbox.status;
+      assert.deepEqual(status, { remote: 'connected', pending: 0, lastError: undefined });
+      assert.ok(since >= startedRemote && since <= Date.now(), 'connected since the remote came up');
       assert.deepEqual(states.slice(states.indexOf('unreachable')), ['unreachable', 'catching-up', 'connected']);
 
       // Read back through the remote: every event once, in the local order, at the same revisions.
