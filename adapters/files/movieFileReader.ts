@@ -1,78 +1,73 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { DATA_FILE_WINDOW, windowOf } from '../../domain/media/movieDataSpace.js';
+import { BlockCachedFile } from './blockCachedFile.js';
 
 /**
- * Reads sample bytes of one movie file through a block cache shared by every session
- * playing it, so a thousand viewers of one movie cost one disk read per block. Reads
- * are asynchronous and block-sized; a session asks with `bytesAt` (synchronous, null
- * while not loaded) and `prefetch` (starts loading), so the packet path never waits
- * on the disk.
+ * Reads the sample bytes of one movie: from the movie file, and for a reference movie
+ * from the data files beside it, each attached at its window of the movie's data space
+ * (domain/media/movieDataSpace.ts). Sessions ask by position, as sample offsets say,
+ * and never need to know which file holds a sample. Every file keeps its own block
+ * cache, shared by every session playing the movie.
  */
-const BLOCK_SIZE = 128 * 1024;
+const NOTHING = Buffer.alloc(0);
 
 export class MovieFileReader {
-  private readonly blocks = new Map<number, Buffer>();
-  private readonly loading = new Set<number>();
-  private closed = false;
+  /** Index = window; 0 is the movie file. */
+  private readonly files: Array<BlockCachedFile | undefined>;
   private users = 0;
-  /** Last read error, reported to sessions so they can end instead of waiting forever. */
-  failure: Error | null = null;
 
-  private constructor(
-    private readonly handle: FileHandle,
-    readonly path: string,
-    readonly size: number,
-    private readonly maxCachedBlocks: number,
-  ) {}
-
-  static async open(path: string, maxCachedBytes = 32 * 1024 * 1024): Promise<MovieFileReader> {
-    const handle = await open(path, 'r');
-    const { size } = await handle.stat();
-    return new MovieFileReader(handle, path, size, Math.max(4, Math.floor(maxCachedBytes / BLOCK_SIZE)));
+  private constructor(private readonly movieFile: BlockCachedFile) {
+    this.files = [movieFile];
   }
 
-  /** Reads a byte range directly (for box headers and the moov at open time). */
-  async read(offset: number, length: number): Promise<Buffer> {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await this.handle.read(buffer, 0, length, offset);
-    return bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
+  static async open(path: string, maxCachedBytes?: number): Promise<MovieFileReader> {
+    return new MovieFileReader(await BlockCachedFile.open(path, maxCachedBytes));
   }
 
-  /** The bytes if every block they span is cached, else null (and the missing blocks start loading). */
-  bytesAt(offset: number, length: number): Buffer | null {
-    const first = Math.floor(offset / BLOCK_SIZE);
-    const last = Math.floor((offset + Math.max(length, 1) - 1) / BLOCK_SIZE);
-    if (first === last) {
-      const block = this.touch(first);
-      if (!block) return null;
-      const start = offset - first * BLOCK_SIZE;
-      return block.subarray(start, start + length);
-    }
-    const parts: Buffer[] = [];
-    let missing = false;
-    for (let b = first; b <= last; b++) {
-      const block = this.touch(b);
-      if (!block) missing = true;
-      else if (!missing) parts.push(block);
-    }
-    if (missing) return null;
-    // A sample spanning blocks is copied once; most samples sit inside one block.
-    const joined = Buffer.concat(parts);
-    const start = offset - first * BLOCK_SIZE;
-    return joined.subarray(start, start + length);
+  get path(): string {
+    return this.movieFile.path;
+  }
+
+  /** The movie file's size (its data files have their own). */
+  get size(): number {
+    return this.movieFile.size;
+  }
+
+  /** Reads a byte range of the movie file directly (for box headers and the moov at open time). */
+  read(offset: number, length: number): Promise<Buffer> {
+    return this.movieFile.read(offset, length);
+  }
+
+  /** Makes `file` answer for the positions of window `window` (1 and up). */
+  attach(window: number, file: BlockCachedFile): void {
+    if (window < 1) throw new RangeError(`window ${window} is the movie file's`);
+    this.files[window] = file;
+  }
+
+  /**
+   * The bytes if every block they span is cached, else null (and loading starts). A
+   * window with no file attached reads as nothing: the movie is refused before any
+   * sample there could be streamed, so this only stops a bug from waiting forever.
+   */
+  bytesAt(position: number, length: number): Buffer | null {
+    // Most movies are self-contained: window 0 goes straight to the movie file.
+    if (position < DATA_FILE_WINDOW) return this.movieFile.bytesAt(position, length);
+    const window = windowOf(position);
+    const file = this.files[window];
+    return file === undefined ? NOTHING : file.bytesAt(position - window * DATA_FILE_WINDOW, length);
   }
 
   /** Starts loading the blocks covering the range, if not cached or loading. */
-  prefetch(offset: number, length: number): void {
-    const first = Math.floor(offset / BLOCK_SIZE);
-    const last = Math.floor((offset + Math.max(length, 1) - 1) / BLOCK_SIZE);
-    for (let b = first; b <= last; b++) this.touch(b);
+  prefetch(position: number, length: number): void {
+    if (position < DATA_FILE_WINDOW) return this.movieFile.prefetch(position, length);
+    const window = windowOf(position);
+    this.files[window]?.prefetch(position - window * DATA_FILE_WINDOW, length);
   }
 
   retain(): void {
     this.users++;
   }
 
-  /** Closes the file once no session uses it and the cache entry was replaced. */
+  /** Closes the files once no session uses them and the cache entry was replaced. */
   release(): void {
     this.users = Math.max(0, this.users - 1);
   }
@@ -82,39 +77,6 @@ export class MovieFileReader {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.blocks.clear();
-    await this.handle.close();
-  }
-
-  private touch(index: number): Buffer | null {
-    const block = this.blocks.get(index);
-    if (block) {
-      // Map order is insertion order: re-insert to mark as recently used.
-      this.blocks.delete(index);
-      this.blocks.set(index, block);
-      return block;
-    }
-    if (!this.loading.has(index) && !this.closed && index * BLOCK_SIZE < this.size) void this.load(index);
-    return null;
-  }
-
-  private async load(index: number): Promise<void> {
-    this.loading.add(index);
-    try {
-      const offset = index * BLOCK_SIZE;
-      const block = await this.read(offset, Math.min(BLOCK_SIZE, this.size - offset));
-      if (this.closed) return;
-      this.blocks.set(index, block);
-      while (this.blocks.size > this.maxCachedBlocks) {
-        const oldest = this.blocks.keys().next().value as number;
-        this.blocks.delete(oldest);
-      }
-    } catch (error) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
-    } finally {
-      this.loading.delete(index);
-    }
+    await Promise.all(this.files.map((file) => file?.close()));
   }
 }

@@ -4,18 +4,21 @@ import { parseMovie } from '../../domain/media/mp4/parseMovie.js';
 import { AUDIO_FILE_HEAD_BYTES, audioFileKindOf, parseAudioFile, sniffAudioFile } from '../../domain/media/audioFiles/parseAudioFile.js';
 import { hintedPresentation, type HintedPresentation, type HintedTrack } from '../../domain/media/hint/hintedPresentation.js';
 import { MovieFormatError, type Movie, type MovieTrack } from '../../domain/media/movie.js';
+import { placeSamples } from '../../domain/media/movieDataSpace.js';
 import { groupPcmSamples } from '../../domain/media/pcm/pcmSampleGroups.js';
 import type { Packetizer } from '../../domain/media/packetizer.js';
 import { createPacketizer } from '../../domain/media/packetizerForTrack.js';
 import { RtspError } from '../../actors/rtspSession/sessionMedia.js';
 import { PayloadCache } from '../rtp/payloadCache.js';
+import { attachDataFiles, dataFilesUnchanged, type DataFileStamp } from './movieDataFiles.js';
 import { MovieFileReader } from './movieFileReader.js';
 import type { MoviesFolder } from './moviesFolder.js';
 
 /**
  * Opens movies for streaming and keeps them open while they are used. An entry is
  * keyed by the file's real path and checked against its size and mtime at every
- * open, so a movie replaced on disk is picked up by the next DESCRIBE.
+ * open, and so are the data files a reference movie reads beside it, so a movie or
+ * data file replaced on disk is picked up by the next DESCRIBE.
  */
 interface StreamableBase {
   /** The id clients SETUP (`trackID=N`): the media track's, or the hint track's. */
@@ -49,6 +52,8 @@ export interface OpenMovie {
   readonly mtimeMs: number;
   readonly movie: Movie;
   readonly reader: MovieFileReader;
+  /** Files beside a reference movie that its streamed tracks read; empty when self-contained. */
+  readonly dataFiles: readonly DataFileStamp[];
   readonly tracks: readonly StreamableTrack[];
   /** Tracks that cannot be streamed, with why. */
   readonly skipped: ReadonlyArray<{ trackId: number; reason: string }>;
@@ -75,7 +80,9 @@ export class MovieLibrary {
     const cached = this.entries.get(file);
     if (cached) {
       const movie = await cached.catch(() => null);
-      if (movie && movie.mtimeMs === mtimeMs && movie.reader.size === size) return movie;
+      if (movie && movie.mtimeMs === mtimeMs && movie.reader.size === size && (await dataFilesUnchanged(this.folder, file, movie.dataFiles))) {
+        return movie;
+      }
       this.entries.delete(file);
       if (movie && !movie.reader.inUse) void movie.reader.close();
     }
@@ -97,9 +104,11 @@ export class MovieLibrary {
   private async load(file: string, mtimeMs: number): Promise<OpenMovie> {
     const reader = await MovieFileReader.open(file);
     try {
-      const parsed = await readMovie(reader, file);
+      // A reference movie's samples in other files get positions of their own (see movieDataSpace).
+      const space = placeSamples(await readMovie(reader, file));
+      const placed = space.movie;
       // QuickTime PCM is stored a frame per sample: regroup into ~20 ms samples to send.
-      const movie: Movie = { ...parsed, tracks: parsed.tracks.map((t) => (t.kind === 'audio' ? groupPcmSamples(t) : t)) };
+      const movie: Movie = { ...placed, tracks: placed.tracks.map((t) => (t.kind === 'audio' ? groupPcmSamples(t) : t)) };
       const skipped: Array<{ trackId: number; reason: string }> = [];
       const hinted = hintedPresentation(movie);
       const tracks: StreamableTrack[] = hinted && hinted.tracks.length > 0 ? hintTracks(hinted, skipped) : packetizedTracks(movie, skipped);
@@ -107,10 +116,13 @@ export class MovieLibrary {
         const why = skipped.map((s) => `track ${s.trackId}: ${s.reason}`).join('; ') || 'no audio or video track';
         throw new RtspError(415, `nothing streamable in ${path.basename(file)}: ${why}`);
       }
+      // Only files that streamed tracks read are needed: a missing one for a track left out does not matter.
+      const read = tracksRead(tracks);
+      const dataFiles = await attachDataFiles(this.folder, file, reader, space, placed.tracks.filter((t) => read.has(t.id)));
       for (const s of skipped) this.onSkipped(file, `track ${s.trackId} not streamed: ${s.reason}`);
       const durations = tracks.map((t) => (t.kind === 'hinted' ? t.hinted.hintTrack : t.track)).map((t) => t.duration / t.timescale);
       const durationSeconds = Math.max(...durations, movie.timescale > 0 ? movie.duration / movie.timescale : 0);
-      return { file, mtimeMs, movie, reader, tracks, skipped, durationSeconds, hinted: hinted && hinted.tracks.length > 0 ? hinted : null };
+      return { file, mtimeMs, movie, reader, dataFiles, tracks, skipped, durationSeconds, hinted: hinted && hinted.tracks.length > 0 ? hinted : null };
     } catch (error) {
       await reader.close();
       if (error instanceof MovieFormatError) {
@@ -163,6 +175,16 @@ function hintTracks(presentation: HintedPresentation, skipped: Array<{ trackId: 
     payloadType: hinted.payloadType,
     clockRate: hinted.timescale,
   }));
+}
+
+/** Ids of the tracks whose samples streaming reads: packetized tracks, hint tracks and the tracks their constructors read. */
+function tracksRead(tracks: readonly StreamableTrack[]): Set<number> {
+  const ids = new Set<number>();
+  for (const t of tracks) {
+    if (t.kind === 'packetized') ids.add(t.track.id);
+    else for (const id of [t.hinted.hintTrackId, ...t.hinted.mediaTrackIds]) ids.add(id);
+  }
+  return ids;
 }
 
 /** A QuickTime/MP4 movie, or one of the audio files QTSS streamed (WAV, AIFF, AU, MP3). */

@@ -32,6 +32,22 @@ export class MoviesFolder {
     return { file: real, size: info.size, mtimeMs: info.mtimeMs };
   }
 
+  /**
+   * A data file a reference movie reads, by its bare name, in the folder of the movie
+   * (`movieFile` as `resolve` returned it: a real path inside the root). The same
+   * checks as for a requested movie apply: links are followed only while they stay
+   * inside the movies folder, and access files are never content.
+   */
+  async resolveBeside(movieFile: string, fileName: string): Promise<{ file: string; size: number; mtimeMs: number }> {
+    if (fileName === '' || fileName === '.' || fileName === '..' || path.basename(fileName) !== fileName || fileName.includes('\\')) {
+      throw new RtspError(403, `'${fileName}' is not a file name beside the movie`);
+    }
+    const root = await this.realRoot();
+    const folder = path.relative(root, path.dirname(movieFile));
+    if (folder.startsWith('..') || path.isAbsolute(folder)) throw new RtspError(403, `${movieFile} is outside the movies folder`);
+    return this.resolve([...folder.split(path.sep).filter((s) => s !== ''), fileName]);
+  }
+
   private async realRoot(): Promise<string> {
     this.rootReal ??= await realpath(this.root);
     return this.rootReal;

@@ -7,7 +7,11 @@
 /** Per-sample tables, flattened from stsz/stco/co64/stsc/stts/ctts/stss for O(1) access. */
 export interface SampleTable {
   readonly count: number;
-  /** Absolute byte offset of each sample in the file (Float64 so files > 4 GiB work). */
+  /**
+   * Absolute byte offset of each sample in its file (Float64 so files > 4 GiB work). Once
+   * placed for streaming (movieDataSpace.ts), samples kept in files beside a reference
+   * movie have positions whose window also says which file.
+   */
   readonly offsets: Float64Array;
   readonly sizes: Uint32Array;
   /** Decode time of each sample, in the track's timescale. */
@@ -68,8 +72,9 @@ export interface SampleDescription {
 
 /**
  * Where a track's samples live (QuickTime/ISO data reference, 'dref'): in the movie file
- * itself, or in another file that must sit beside the movie. Remote or unreadable
- * references are kept with the reason so a DESCRIBE can say why the track is skipped.
+ * itself, or in another file that must sit beside the movie. Remote, unreadable or
+ * path-naming references are kept with the reason, so a DESCRIBE of a movie whose
+ * streamed tracks need them can say why it is refused.
  */
 export type DataReference =
   | { readonly kind: 'self' }

@@ -2,9 +2,12 @@
  * Data references (minf/dinf/dref): where a track's samples are stored. A movie saved
  * "self-contained" says so with flag 1 on every entry; a QuickTime reference movie
  * instead points at other files by URL ('url '), URN ('urn ') or Mac alias record
- * ('alis'). The server only follows references to files beside the movie: what is
- * returned is a bare file name, never a path, so a movie cannot reach outside the
- * movies folder through its data references.
+ * ('alis'). The server only follows references to files beside the movie: a URL must
+ * be a bare file name (relative, no directory part), and an alias is followed by the
+ * file name it records (its volume path is the authoring machine's). A URL naming a
+ * path (`../media.dat`, `/abs/media.dat`, `sub/media.dat`) is refused rather than cut
+ * to its last part, so a movie never silently reads some other file that happens to
+ * share the name, and cannot reach outside the movies folder through its references.
  */
 import type { DataReference, MovieTrack } from '../movie.js';
 import { children, type Box } from './box.js';
@@ -34,6 +37,9 @@ function readEntry(entry: Box): DataReference {
   const flags = body.readUIntBE(1, 3);
   if (flags & SELF_CONTAINED) return { kind: 'self' };
   const data = body.subarray(4);
+  // Flag unset but nothing named (no bytes, or only NULs): writers mean this very file,
+  // and players (ffmpeg among them) read such entries from the movie itself.
+  if (data.every((b) => b === 0)) return SELF;
   switch (type) {
     case 'url ':
       return fromLocation(type, cString(data, 0).text);
@@ -58,10 +64,11 @@ function cString(bytes: Buffer, from: number): { text: string; end: number } {
   return { text: bytes.toString('utf8', from, end), end: end + 1 };
 }
 
-/** A URL or path to the bare name of a file beside the movie, or why it cannot be one. */
+/** A relative URL naming a file beside the movie, or why it is not one. */
 function fromLocation(type: string, location: string): DataReference {
   if (location === '') return { kind: 'unresolvable', type, reason: 'empty location' };
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(location)?.[1]?.toLowerCase();
+  // One letter before ':' is a Windows drive (a path), not a URL scheme.
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(location)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== 'file') {
     return { kind: 'unresolvable', type, reason: `remote data reference '${location}' is not followed` };
   }
@@ -71,7 +78,11 @@ function fromLocation(type: string, location: string): DataReference {
   } catch {
     return { kind: 'unresolvable', type, reason: `location '${location}' is not a valid URL` };
   }
-  return withFileName(type, path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1));
+  while (path.startsWith('./')) path = path.slice(2);
+  if (/[/\\]|^[a-z]:/i.test(path)) {
+    return { kind: 'unresolvable', type, reason: `'${location}' names a path, not a file beside the movie` };
+  }
+  return withFileName(type, path);
 }
 
 /**
@@ -137,9 +148,18 @@ export function hasExternalData(track: MovieTrack): boolean {
   return false;
 }
 
+/** The 0-based descriptions some sample of the track uses: only their references are ever read. */
+function descriptionsInUse(track: MovieTrack): number[] {
+  const used = new Set<number>();
+  const indexes = track.samples.descriptionIndexes;
+  for (let i = 0; i < track.samples.count; i++) used.add(indexes[i]! - 1);
+  return [...used].sort((a, b) => a - b);
+}
+
 /**
  * The files beside the movie that the given tracks read samples from, with the tracks
  * that need each one; and the tracks whose references cannot be followed, with why.
+ * A description no sample uses is left out: its reference is never read.
  */
 export function externalDataFiles(tracks: readonly MovieTrack[]): {
   files: Map<string, number[]>;
@@ -148,7 +168,7 @@ export function externalDataFiles(tracks: readonly MovieTrack[]): {
   const files = new Map<string, number[]>();
   const unresolvable: Array<{ trackId: number; reason: string }> = [];
   for (const track of tracks) {
-    for (let i = 0; i < track.descriptions.length; i++) {
+    for (const i of descriptionsInUse(track)) {
       const ref = dataReferenceOfDescription(track, i);
       if (ref.kind === 'file') {
         const ids = files.get(ref.fileName) ?? [];

@@ -51,28 +51,43 @@ describe('data references', () => {
     }
   });
 
-  it('URLs and aliases name files beside the movie; nothing else is followed', () => {
+  it('URLs naming a bare file and aliases name files beside the movie; nothing else is followed', () => {
     const refs = dinf(
-      url(0, 'file:///Volumes/Media/clip%20one.mov'),
-      url(0, 'media/other.mov'),
+      url(0, 'clip%20one.mov'),
+      url(0, './media.dat'),
+      url(0, 'file:other.mov'),
       url(0, 'http://example.com/remote.mov'),
       alias('Old Name.mov'),
       alias('Trunc', 'Unicodé.mov'),
-      url(0, 'file:///movies/..'),
       box('urn ', [0, 0, 0, 0], Buffer.from('urn:x\0beside.mov\0')),
       box('rsrc', [0, 0, 0, 0]),
     );
     const t = parseMovie(moov([soundTrack(1, refs, 100)]), FILE_SIZE).tracks[0]!;
     assert.deepEqual(t.dataReferences, [
       { kind: 'file', type: 'url ', fileName: 'clip one.mov' },
+      { kind: 'file', type: 'url ', fileName: 'media.dat' },
       { kind: 'file', type: 'url ', fileName: 'other.mov' },
       { kind: 'unresolvable', type: 'url ', reason: "remote data reference 'http://example.com/remote.mov' is not followed" },
       { kind: 'file', type: 'alis', fileName: 'Old Name.mov' },
       { kind: 'file', type: 'alis', fileName: 'Unicodé.mov' },
-      { kind: 'unresolvable', type: 'url ', reason: "'..' is not a file name" },
       { kind: 'file', type: 'urn ', fileName: 'beside.mov' },
-      { kind: 'unresolvable', type: 'rsrc', reason: "data reference type 'rsrc' is not supported" },
+      // Flag unset, nothing named: the movie itself, as players read it.
+      { kind: 'self' },
     ]);
+  });
+
+  it('a URL naming a path is refused, not cut to its last part', () => {
+    const locations = ['../outside.dat', '/abs/media.dat', 'file:///Volumes/Media/clip%20one.mov', 'media/other.mov', 'a\\b.dat', 'C:\\m.dat', '..', 'file:///movies/..'];
+    const t = parseMovie(moov([soundTrack(1, dinf(...locations.map((l) => url(0, l))), 100)]), FILE_SIZE).tracks[0]!;
+    t.dataReferences!.forEach((ref, i) => {
+      assert.equal(ref.kind, 'unresolvable', locations[i]);
+      if (ref.kind === 'unresolvable') assert.ok(ref.reason.includes(locations[i]!) || ref.reason.includes('not a file name'), ref.reason);
+    });
+  });
+
+  it('an entry with the flag unset but naming nothing is the movie itself', () => {
+    const t = parseMovie(moov([soundTrack(1, dinf(url(0), url(0, ''), box('alis', [0, 0, 0, 0])), 100)]), FILE_SIZE).tracks[0]!;
+    assert.deepEqual(t.dataReferences, [{ kind: 'self' }, { kind: 'self' }, { kind: 'self' }]);
   });
 
   it('samples in another file are not checked against the movie file size', () => {
@@ -94,6 +109,19 @@ describe('data references', () => {
     assert.deepEqual(dataReferenceOfSample(t, 0), { kind: 'file', type: 'url ', fileName: 'b.mov' });
     const missing = parseMovie(moov([soundTrack(1, dinf(url(0, 'a.mov')), 1_000_000, 3)]), FILE_SIZE);
     assert.deepEqual(externalDataFiles(missing.tracks).unresolvable, [{ trackId: 1, reason: 'data reference 3 of 1 does not exist' }]);
+  });
+
+  it('only descriptions some sample uses count: an unused reference is never read', () => {
+    // Two entries using references 1 (a file) and 2 (remote); every sample uses the first (stsc).
+    const header = (index: number): Buffer => {
+      const fields = soundFields(0, 1, 8, 8000);
+      fields.writeUInt16BE(index, 6);
+      return box('raw ', fields);
+    };
+    const drefs = dinf(url(0, 'a.dat'), url(0, 'http://example.com/b.dat'));
+    const t = trak({ id: 1, handler: 'soun', timescale: 8000, entries: [header(1), header(2)], sizes: [100, 100], chunkOffset: 0, minfBefore: [drefs] });
+    const movie = parseMovie(moov([t]), FILE_SIZE);
+    assert.deepEqual(externalDataFiles(movie.tracks), { files: new Map([['a.dat', [1]]]), unresolvable: [] });
   });
 
   it('an unreadable dref leaves the track self-contained, as before drefs were read', () => {

@@ -60,7 +60,12 @@ export interface TrackSpec {
   /** Boxes after mdia in the trak, e.g. tref or udta. */
   readonly trakAfter?: Buffer[];
   /** Several chunks: samples per chunk and chunk offsets (instead of one chunk at chunkOffset). */
-  readonly chunks?: { readonly samplesPerChunk: number; readonly offsets: number[] };
+  readonly chunks?: {
+    readonly samplesPerChunk: number;
+    readonly offsets: number[];
+    /** The sample description (1-based) of each chunk; all 1 when absent. */
+    readonly descriptions?: number[];
+  };
 }
 
 export function trak(t: TrackSpec): Buffer {
@@ -72,10 +77,14 @@ export function trak(t: TrackSpec): Buffer {
     fullBox('stsd', 0, u32(t.entries.length), ...t.entries),
     fullBox('stts', 0, u32(1), u32(n), u32(t.delta ?? 1024)),
     ...(t.ctts ? [fullBox('ctts', t.ctts.version, u32(n), ...t.ctts.offsets.flatMap((o) => [u32(1), i32(o)]))] : []),
-    fullBox('stsc', 0, u32(1), u32(1), u32(t.chunks?.samplesPerChunk ?? n), u32(1)),
+    t.chunks?.descriptions
+      ? fullBox('stsc', 0, u32(t.chunks.descriptions.length), ...t.chunks.descriptions.flatMap((d, c) => [u32(c + 1), u32(t.chunks!.samplesPerChunk), u32(d)]))
+      : fullBox('stsc', 0, u32(1), u32(1), u32(t.chunks?.samplesPerChunk ?? n), u32(1)),
     fullBox('stsz', 0, u32(0), u32(n), ...t.sizes.map(u32)),
     t.chunks
-      ? fullBox('stco', 0, u32(t.chunks.offsets.length), ...t.chunks.offsets.map(u32))
+      ? t.co64
+        ? fullBox('co64', 0, u32(t.chunks.offsets.length), ...t.chunks.offsets.map(u64))
+        : fullBox('stco', 0, u32(t.chunks.offsets.length), ...t.chunks.offsets.map(u32))
       : t.co64
         ? fullBox('co64', 0, u32(1), u64(t.chunkOffset))
         : fullBox('stco', 0, u32(1), u32(t.chunkOffset)),
