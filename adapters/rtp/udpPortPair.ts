@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { literalLookup } from './literalLookup.js';
 
 /**
  * The one RTP/RTCP socket pair shared by every UDP unicast session. RTCP arriving
@@ -29,8 +30,8 @@ export class UdpPortPair {
     const type = address.includes(':') ? 'udp6' : 'udp4';
     for (let i = 0; i < attempts; i++) {
       // '::' is bound IPv6-only so '0.0.0.0' can hold the same port for IPv4.
-      const rtp = dgram.createSocket({ type, reuseAddr: false, ipv6Only: type === 'udp6' });
-      const rtcp = dgram.createSocket({ type, reuseAddr: false, ipv6Only: type === 'udp6' });
+      const rtp = dgram.createSocket({ type, reuseAddr: false, ipv6Only: type === 'udp6', lookup: literalLookup });
+      const rtcp = dgram.createSocket({ type, reuseAddr: false, ipv6Only: type === 'udp6', lookup: literalLookup });
       try {
         const rtpPort = await bindSocket(rtp, address, port === 0 ? 0 : port);
         if (rtpPort % 2 !== 0) throw new Error('odd');

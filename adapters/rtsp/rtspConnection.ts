@@ -3,13 +3,14 @@ import type { Socket } from 'node:net';
 import { MessageParser, type ParserLimits } from '../../domain/rtsp/messageParser.js';
 import { formatResponse } from '../../domain/rtsp/responseFormat.js';
 import { response, type RtspRequest, type RtspResponse } from '../../domain/rtsp/rtspMessage.js';
+import { flushWithinWindow } from './coalescedFlush.js';
 import type { MediaConnection } from './mediaConnection.js';
 
 /**
  * One client's TCP connection: parses its bytes, hands requests to the router one at
  * a time (responses go out in request order), and carries interleaved RTP/RTCP. RTP
- * writes of one turn of the event loop are gathered into a single socket write, so a scheduler tick
- * leave in few syscalls.
+ * frames are gathered into a single socket write per short window (coalescedFlush.ts),
+ * so a scheduler tick or a burst of live packets leaves in one syscall per connection.
  */
 export interface RequestHandler {
   handle(connection: RtspConnection, request: RtspRequest): Promise<RtspResponse>;
@@ -119,9 +120,9 @@ export class RtspConnection implements MediaConnection {
   }
 
   /**
-   * Queues one `$`-framed packet. Every frame queued during this turn of the event loop
-   * leaves in a single write (one copy into one buffer, one syscall), which is what makes
-   * fan-out over TCP cheap: per packet it costs a small copy, not a stream write.
+   * Queues one `$`-framed packet. Frames queued within the flush window leave in a
+   * single write (one copy into one buffer, one syscall), which is what makes fan-out
+   * over TCP cheap: per packet it costs a small copy, not a stream write.
    */
   writeInterleaved(channel: number, header: Buffer, chunks: readonly Buffer[]): void {
     if (this.closed || this.socket.destroyed) return;
@@ -137,16 +138,18 @@ export class RtspConnection implements MediaConnection {
 
   private batch: Buffer | null = null;
   private batchUsed = 0;
+  /** Bytes the last batch carried: the next one starts that size, so it rarely grows. */
+  private lastBatchUsed = 0;
 
-  /** A slice of this turn's outgoing batch, growing it when needed. */
+  /** A slice of this window's outgoing batch, growing it when needed. */
   private reserve(size: number): Buffer {
     if (this.batch === null || this.batchUsed + size > this.batch.length) {
       const previous = this.batch === null ? null : this.batch.subarray(0, this.batchUsed);
-      // Sized for what a turn usually carries (a few packets): small buffers come from
-      // Node's pool, and a busy turn doubles it.
-      const next = Buffer.allocUnsafe(Math.max(2048, (this.batchUsed + size) * 2));
+      // Sized for what the last window carried (small buffers come from Node's pool);
+      // a busier window doubles it.
+      const next = Buffer.allocUnsafe(Math.max(2048, Math.min(this.lastBatchUsed, 65536), (this.batchUsed + size) * 2));
       if (previous) previous.copy(next);
-      if (this.batch === null) process.nextTick(() => this.flushBatch());
+      if (this.batch === null) flushWithinWindow(this);
       this.batch = next;
     }
     const slice = this.batch.subarray(this.batchUsed, this.batchUsed + size);
@@ -154,11 +157,13 @@ export class RtspConnection implements MediaConnection {
     return slice;
   }
 
-  private flushBatch(): void {
+  /** Writes the window's frames; also called before anything else goes on the wire. */
+  flushBatch(): void {
     const batch = this.batch;
     const used = this.batchUsed;
     this.batch = null;
     this.batchUsed = 0;
+    if (used > 0) this.lastBatchUsed = used;
     if (batch && used > 0 && !this.closed && !this.socket.destroyed) this.socket.write(batch.subarray(0, used));
   }
 
