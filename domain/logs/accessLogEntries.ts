@@ -1,88 +1,142 @@
 import type { StoredEvent } from '../events/storedEvent.js';
+import { Ownership } from '../projections/ownedState.js';
 import { splitRequestUri, type AccessLogEntry } from './accessLogLine.js';
 
 /**
  * The access log as a fold: what each session's line needs is gathered from its
  * events, and the line is due at SessionClosed; a refused request (453 and the
  * like, or an access refusal 401/403 in the server stream) is due at once.
- * Plain JSON state, so the log writer can checkpoint it.
+ *
+ * O(1) per event: the fold owns its state and changes it in place (see
+ * domain/projections/ownedState.ts; the empty state is shared and never changed).
+ * The state turns into plain JSON (`JSON.stringify`), which the log writer
+ * checkpoints; that JSON is accepted back wherever a state is.
  */
 interface SessionFacts {
-  clientAddress: string;
-  serverAddress: string;
-  url: string;
-  userAgent: string | null;
-  userName: string | null;
-  startTime: number | null;
-  fileLength: number | null;
-  audioCodec: string | null;
-  videoCodec: string | null;
-  lossPercent: number | null;
-  refused: boolean;
+  readonly clientAddress: string;
+  readonly serverAddress: string;
+  readonly url: string;
+  readonly userAgent: string | null;
+  readonly userName: string | null;
+  readonly startTime: number | null;
+  readonly fileLength: number | null;
+  readonly audioCodec: string | null;
+  readonly videoCodec: string | null;
+  readonly lossPercent: number | null;
+  readonly refused: boolean;
 }
 
-export interface AccessEntriesState {
+/** The state as JSON (the log writer's checkpoint). */
+export interface AccessEntriesJson {
   readonly sessions: Readonly<Record<string, SessionFacts>>;
   /** Who authenticated from an address for a URL, waiting for the session it opens. */
   readonly logins: Readonly<Record<string, string>>;
 }
 
-export const emptyAccessEntries: AccessEntriesState = { sessions: {}, logins: {} };
+export interface AccessEntriesState {
+  /** What each session seen opening (and not yet closed) said so far, by session id. */
+  readonly sessions: ReadonlyMap<string, SessionFacts>;
+  /** Who authenticated from an address for a URL, waiting for the session it opens (oldest first). */
+  readonly logins: ReadonlyMap<string, string>;
+  /** Sessions in `sessions` not refused: the s-totalclients figure. */
+  readonly openSessions: number;
+  toJSON(): AccessEntriesJson;
+}
+
+/** A login nobody followed up is forgotten once this many newer ones wait. */
+const MAX_LOGINS = 1000;
+
+class Entries implements AccessEntriesState {
+  readonly sessions: Map<string, SessionFacts>;
+  readonly logins: Map<string, string>;
+  openSessions = 0;
+
+  constructor(from?: AccessEntriesState | AccessEntriesJson) {
+    const sessions = from?.sessions ?? {};
+    const logins = from?.logins ?? {};
+    this.sessions = new Map(sessions instanceof Map ? sessions : Object.entries(sessions));
+    this.logins = new Map(logins instanceof Map ? logins : Object.entries(logins));
+    for (const facts of this.sessions.values()) if (!facts.refused) this.openSessions++;
+  }
+
+  /** Sets (or with null removes) a session's facts, keeping the count of open ones. */
+  put(id: string, facts: SessionFacts | null): void {
+    const before = this.sessions.get(id);
+    if (before && !before.refused) this.openSessions--;
+    if (facts) {
+      this.sessions.set(id, facts);
+      if (!facts.refused) this.openSessions++;
+    } else this.sessions.delete(id);
+  }
+
+  clear(): void {
+    this.sessions.clear();
+    this.logins.clear();
+    this.openSessions = 0;
+  }
+
+  toJSON(): AccessEntriesJson {
+    return { sessions: Object.fromEntries(this.sessions), logins: Object.fromEntries(this.logins) };
+  }
+}
+
+/** The empty state: shared, never changed (a fold starts from a copy of it). */
+export const emptyAccessEntries: AccessEntriesState = Object.freeze(new Entries());
+
+const states = new Ownership<AccessEntriesState>((state) => new Entries(state));
+
+/** A copy of the state (or of its JSON) for a fold to own (for states that hold one). */
+export function copyAccessEntries(state: AccessEntriesState | AccessEntriesJson): AccessEntriesState {
+  return states.copyOf(state as AccessEntriesState);
+}
 
 type Data = Record<string, unknown>;
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-function openSessions(sessions: Readonly<Record<string, SessionFacts>>): number {
-  let n = 0;
-  for (const id in sessions) if (!sessions[id]!.refused) n++;
-  return n;
-}
-
-function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
-  const copy = { ...record };
-  delete copy[key];
-  return copy;
-}
-
 const loginKey = (address: string, url: string): string => `${address} ${url.replace(/\/+$/, '')}`;
 
+/**
+ * Folds one event in, in place: the state passed in belongs to the fold from then on
+ * (use the one returned). `state` may also be the JSON of a state (a checkpoint).
+ */
 export function foldAccessEntries(state: AccessEntriesState, event: StoredEvent): { state: AccessEntriesState; entry: AccessLogEntry | null } {
+  const own = states.take(state) as Entries;
   const data = (event.data ?? {}) as Data;
   if (event.type === 'ServerStarted') {
     // Sessions of an earlier run that never closed (a crash) are gone.
-    return { state: emptyAccessEntries, entry: null };
+    own.clear();
+    return { state: own, entry: null };
   }
   if (event.type === 'UserAuthenticated') {
-    const logins = { ...state.logins, [loginKey(String(data.clientAddress), String(data.url))]: String(data.user) };
+    own.logins.set(loginKey(String(data.clientAddress), String(data.url)), String(data.user));
     // Bounded: a login nobody followed up is forgotten after a while.
-    const keys = Object.keys(logins);
-    if (keys.length > 1000) delete logins[keys[0]!];
-    return { state: { ...state, logins }, entry: null };
+    if (own.logins.size > MAX_LOGINS) own.logins.delete(own.logins.keys().next().value as string);
+    return { state: own, entry: null };
   }
   if (event.type === 'AccessDenied') {
     const { stem, query } = splitRequestUri(String(data.url));
     return {
-      state,
+      state: own,
       entry: {
-        ...blankEntry(String(data.clientAddress), event.recordedAt, stem, openSessions(state.sessions)),
+        ...blankEntry(String(data.clientAddress), event.recordedAt, stem, own.openSessions),
         status: num(data.status),
         query,
         userName: str(data.user),
       },
     };
   }
-  if (!event.stream.startsWith('session-')) return { state, entry: null };
+  if (!event.stream.startsWith('session-')) return { state: own, entry: null };
   const id = event.stream.slice('session-'.length);
-  const facts = state.sessions[id];
-  const put = (next: SessionFacts): AccessEntriesState => ({ ...state, sessions: { ...state.sessions, [id]: next } });
+  const facts = own.sessions.get(id);
   switch (event.type) {
     case 'SessionOpened': {
       const url = String(data.url);
       const key = loginKey(String(data.clientAddress), url);
-      const userName = state.logins[key] ?? null;
-      const next: SessionFacts = {
+      const userName = own.logins.get(key) ?? null;
+      if (userName !== null) own.logins.delete(key);
+      own.put(id, {
         clientAddress: String(data.clientAddress),
         serverAddress: String(data.serverAddress),
         url,
@@ -94,31 +148,33 @@ export function foldAccessEntries(state: AccessEntriesState, event: StoredEvent)
         videoCodec: null,
         lossPercent: null,
         refused: false,
-      };
-      const base = userName === null ? state : { ...state, logins: without(state.logins, key) };
-      return { state: { ...base, sessions: { ...base.sessions, [id]: next } }, entry: null };
+      });
+      break;
     }
     case 'SessionDescribed':
     case 'SessionAnnounced': {
       if (!facts) break;
       const tracks = (Array.isArray(data.tracks) ? data.tracks : []) as Array<{ mediaType?: string; codec?: string }>;
       const codec = (type: string): string | null => tracks.find((t) => t.mediaType === type)?.codec ?? null;
-      return { state: put({ ...facts, audioCodec: codec('audio'), videoCodec: codec('video'), fileLength: num(data.durationSeconds) }), entry: null };
+      own.put(id, { ...facts, audioCodec: codec('audio'), videoCodec: codec('video'), fileLength: num(data.durationSeconds) });
+      break;
     }
     case 'SessionPlaying':
       if (!facts || facts.startTime !== null) break;
-      return { state: put({ ...facts, startTime: num(data.rangeStart) }), entry: null };
+      own.put(id, { ...facts, startTime: num(data.rangeStart) });
+      break;
     case 'SessionSampled':
       if (!facts) break;
-      return { state: put({ ...facts, lossPercent: num(data.lossPercent) }), entry: null };
+      own.put(id, { ...facts, lossPercent: num(data.lossPercent) });
+      break;
     case 'SessionRequestRefused': {
       if (!facts) break;
       const { stem, query } = splitRequestUri(facts.url);
-      const next = put({ ...facts, refused: true });
+      own.put(id, { ...facts, refused: true });
       return {
-        state: next,
+        state: own,
         entry: {
-          ...blankEntry(facts.clientAddress, event.recordedAt, stem, openSessions(next.sessions)),
+          ...blankEntry(facts.clientAddress, event.recordedAt, stem, own.openSessions),
           status: num(data.status),
           userAgent: facts.userAgent,
           serverAddress: facts.serverAddress,
@@ -129,12 +185,13 @@ export function foldAccessEntries(state: AccessEntriesState, event: StoredEvent)
     }
     case 'SessionClosed': {
       if (!facts) break;
-      const rest = { ...state, sessions: without(state.sessions, id) };
-      if (facts.refused) return { state: rest, entry: null };
-      return { state: rest, entry: closedEntry(facts, data, event.recordedAt, openSessions(state.sessions)) };
+      const totalClients = own.openSessions;
+      own.put(id, null);
+      if (facts.refused) break;
+      return { state: own, entry: closedEntry(facts, data, event.recordedAt, totalClients) };
     }
   }
-  return { state, entry: null };
+  return { state: own, entry: null };
 }
 
 function blankEntry(clientAddress: string, at: number, uriStem: string, totalClients: number): AccessLogEntry {

@@ -1,6 +1,7 @@
 import type { AdminSettings } from '../events/adminEvents.js';
 import type { StoredEvent } from '../events/storedEvent.js';
-import { emptyAccessEntries, foldAccessEntries, type AccessEntriesState } from './accessLogEntries.js';
+import { Ownership } from '../projections/ownedState.js';
+import { copyAccessEntries, emptyAccessEntries, foldAccessEntries, type AccessEntriesState } from './accessLogEntries.js';
 import { accessLogHeader, accessLogStreamingRemark, formatAccessLogLine } from './accessLogLine.js';
 import { emptyErrorLines, foldErrorLines, type ErrorLinesState } from './errorLogLines.js';
 import { localCreatedOn, localYymmdd } from './logTime.js';
@@ -12,7 +13,10 @@ import { rolledLogName, shouldRoll, type RollPolicy } from './logRolling.js';
  * record times, so the live writer and `streamhouse logs rebuild` produce the same
  * bytes. Logging on/off and the roll rules are themselves folded from the events
  * (ServerStarted's settings, then SettingsChanged), so they too replay exactly.
- * The state is plain JSON: the writer checkpoints it beside the logs.
+ * The fold owns its state and changes it in place, O(1) per event (see
+ * domain/projections/ownedState.ts): use the state it returns, never an earlier one.
+ * The state turns into plain JSON (`JSON.stringify`), which the writer checkpoints
+ * beside the logs; that JSON is accepted back wherever a state is.
  */
 export type LogName = 'Error' | 'StreamingServer';
 export const LOG_NAMES: readonly LogName[] = ['Error', 'StreamingServer'];
@@ -57,14 +61,22 @@ const DEFAULT_LOG_SETTINGS: LogSettings = {
 
 const newFile: LogFileState = { createdAt: null, size: 0, rollsByDay: {} };
 
-export const emptyLogFiles: LogFilesState = {
+/** The state before any event: shared, never changed (a fold starts from a copy of it). */
+export const emptyLogFiles: LogFilesState = Object.freeze({
   position: -1,
   version: '0.0.0',
   settings: DEFAULT_LOG_SETTINGS,
   files: { Error: newFile, StreamingServer: newFile },
   errorLines: emptyErrorLines,
   accessEntries: emptyAccessEntries,
-};
+});
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type OwnedLogFiles = Mutable<Omit<LogFilesState, 'files'>> & { readonly files: Record<LogName, LogFileState> };
+
+const states = new Ownership<LogFilesState>(
+  (state) => ({ ...state, files: { ...state.files }, accessEntries: copyAccessEntries(state.accessEntries) }) satisfies OwnedLogFiles,
+);
 
 function logSettingsFrom(settings: Partial<AdminSettings>, base: LogSettings): LogSettings {
   const pick = <K extends keyof LogSettings>(key: K): LogSettings[K] => (settings[key] as LogSettings[K] | undefined) ?? base[key];
@@ -89,8 +101,8 @@ function enabled(settings: LogSettings, log: LogName): boolean {
 }
 
 /** Writes lines to one log: rolls first if due, starts a new file with its header. */
-function write(state: LogFilesState, log: LogName, lines: readonly string[], at: number, ops: LogFileOp[]): LogFilesState {
-  if (lines.length === 0 || !enabled(state.settings, log)) return state;
+function write(state: OwnedLogFiles, log: LogName, lines: readonly string[], at: number, ops: LogFileOp[]): void {
+  if (lines.length === 0 || !enabled(state.settings, log)) return;
   let file = state.files[log];
   if (shouldRoll(file, policyOf(state.settings, log), at)) {
     const day = localYymmdd(at);
@@ -106,37 +118,36 @@ function write(state: LogFilesState, log: LogName, lines: readonly string[], at:
   }
   text += lines.map((l) => `${l}\n`).join('');
   ops.push({ kind: 'append', log, text });
-  return { ...state, files: { ...state.files, [log]: { ...file, size: file.size + Buffer.byteLength(text) } } };
+  state.files[log] = { ...file, size: file.size + Buffer.byteLength(text) };
 }
 
+/** Folds one event in, in place (the state belongs to the fold: use the one returned); `state` may be a checkpoint's JSON. */
 export function foldLogFiles(state: LogFilesState, event: StoredEvent): { state: LogFilesState; ops: LogFileOp[] } {
   const ops: LogFileOp[] = [];
-  let next: LogFilesState = { ...state, position: event.position };
+  const next = states.take(state) as OwnedLogFiles;
+  next.position = event.position;
   const data = (event.data ?? {}) as Record<string, unknown>;
   if (event.type === 'ServerStarted') {
-    next = {
-      ...next,
-      version: String(data.version),
-      settings: logSettingsFrom((data.settings ?? {}) as Partial<AdminSettings>, DEFAULT_LOG_SETTINGS),
-    };
+    next.version = String(data.version);
+    next.settings = logSettingsFrom((data.settings ?? {}) as Partial<AdminSettings>, DEFAULT_LOG_SETTINGS);
   } else if (event.type === 'SettingsChanged') {
     const changes = (data.changes ?? {}) as Record<string, { to: unknown }>;
     const values: Record<string, unknown> = {};
     for (const [name, change] of Object.entries(changes)) values[name] = change.to;
-    next = { ...next, settings: logSettingsFrom(values as Partial<AdminSettings>, next.settings) };
+    next.settings = logSettingsFrom(values as Partial<AdminSettings>, next.settings);
   }
 
   const errors = foldErrorLines(next.errorLines, event);
-  next = { ...next, errorLines: errors.state };
-  next = write(next, 'Error', errors.lines.map((l) => l.text), event.recordedAt, ops);
+  next.errorLines = errors.state;
+  write(next, 'Error', errors.lines.map((l) => l.text), event.recordedAt, ops);
 
   const access = foldAccessEntries(next.accessEntries, event);
-  next = { ...next, accessEntries: access.state };
+  next.accessEntries = access.state;
   const accessLines: string[] = [];
   if (event.type === 'ServerStarted' || event.type === 'ServerStopped') {
     accessLines.push(accessLogStreamingRemark(event.type === 'ServerStarted' ? 'STARTUP' : 'SHUTDOWN', event.recordedAt));
   }
   if (access.entry) accessLines.push(formatAccessLogLine(access.entry));
-  next = write(next, 'StreamingServer', accessLines, event.recordedAt, ops);
+  write(next, 'StreamingServer', accessLines, event.recordedAt, ops);
   return { state: next, ops };
 }

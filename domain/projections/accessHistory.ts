@@ -1,9 +1,13 @@
-import { emptyAccessEntries, foldAccessEntries, type AccessEntriesState } from '../logs/accessLogEntries.js';
+import { copyAccessEntries, emptyAccessEntries, foldAccessEntries, type AccessEntriesState } from '../logs/accessLogEntries.js';
 import { formatAccessLogLine } from '../logs/accessLogLine.js';
 import type { StoredEvent } from '../events/storedEvent.js';
 import { LOG_VIEW_LINES, type LogViewLine } from './errorLogView.js';
+import { BoundedList, Ownership, type ReadonlyBoundedList } from './ownedState.js';
 
-/** The access-history viewer: StreamingServer.log's lines (same fold), with the facts to filter on. */
+/**
+ * The access-history viewer: StreamingServer.log's lines (same fold), with the facts
+ * to filter on. The fold owns its state and changes it in place (ownedState.ts).
+ */
 export interface AccessHistoryLine extends LogViewLine {
   readonly clientAddress: string;
   readonly uriStem: string;
@@ -12,23 +16,30 @@ export interface AccessHistoryLine extends LogViewLine {
 
 export interface AccessHistoryState {
   readonly fold: AccessEntriesState;
-  readonly lines: readonly AccessHistoryLine[];
+  readonly lines: ReadonlyBoundedList<AccessHistoryLine>;
   readonly nextSeq: number;
   readonly position: number;
 }
 
-export const emptyAccessHistory: AccessHistoryState = { fold: emptyAccessEntries, lines: [], nextSeq: 1, position: -1 };
+export const emptyAccessHistory: AccessHistoryState = Object.freeze({ fold: emptyAccessEntries, lines: new BoundedList<AccessHistoryLine>(LOG_VIEW_LINES), nextSeq: 1, position: -1 });
+
+interface OwnedAccessHistory {
+  fold: AccessEntriesState;
+  readonly lines: BoundedList<AccessHistoryLine>;
+  nextSeq: number;
+  position: number;
+}
+
+const histories = new Ownership<AccessHistoryState>(
+  (state) => ({ fold: copyAccessEntries(state.fold), lines: new BoundedList(LOG_VIEW_LINES, state.lines.items()), nextSeq: state.nextSeq, position: state.position }) satisfies OwnedAccessHistory,
+);
 
 export function foldAccessHistory(state: AccessHistoryState, event: StoredEvent): AccessHistoryState {
-  const result = foldAccessEntries(state.fold, event);
-  if (!result.entry) return { ...state, fold: result.state, position: event.position };
+  const own = histories.take(state) as OwnedAccessHistory;
+  const result = foldAccessEntries(own.fold, event);
+  own.fold = result.state;
+  own.position = event.position;
   const e = result.entry;
-  const line: AccessHistoryLine = { seq: state.nextSeq, at: e.at, text: formatAccessLogLine(e), clientAddress: e.clientAddress, uriStem: e.uriStem, status: e.status };
-  const lines = [...state.lines, line];
-  return {
-    fold: result.state,
-    lines: lines.length > LOG_VIEW_LINES ? lines.slice(lines.length - LOG_VIEW_LINES) : lines,
-    nextSeq: state.nextSeq + 1,
-    position: event.position,
-  };
+  if (e) own.lines.push({ seq: own.nextSeq++, at: e.at, text: formatAccessLogLine(e), clientAddress: e.clientAddress, uriStem: e.uriStem, status: e.status });
+  return own;
 }
