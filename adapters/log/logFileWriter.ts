@@ -9,11 +9,17 @@ import type { CurrentEventSource } from '../../eventstore/upcastingReader.js';
 /**
  * Writes Error.log and StreamingServer.log by running the log fold (domain/logs)
  * over the store's events and doing the file operations it gives. The fold's state
- * is checkpointed beside the logs after each batch, so a restart goes on where it
- * stopped; with no checkpoint the logs are regenerated from every event, exactly as
- * `streamhouse logs rebuild` does.
+ * is checkpointed beside the logs, so a restart goes on where it stopped; with no
+ * checkpoint the logs are regenerated from every event, exactly as `streamhouse logs
+ * rebuild` does.
+ *
+ * The checkpoint (JSON of the fold's state, O(sessions) to write) is saved at most
+ * once per CHECKPOINT_INTERVAL_MS while events flow, at once after a roll, and when
+ * the writer stops, not after every batch. A crash loses nothing by it: lines written
+ * after the checkpoint are cut on restart and written again from the events.
  */
 export const CHECKPOINT_FILE = '.streamhouse-logs.json';
+export const CHECKPOINT_INTERVAL_MS = 1_000;
 
 interface Checkpoint {
   readonly format: 1;
@@ -25,20 +31,28 @@ export interface LogWriterLogger {
 }
 
 export class LogFileWriter {
+  /** The fold's state; it belongs to the fold (changed in place), and is ahead of the files while a batch is written. */
   private state: LogFilesState = emptyLogFiles;
+  /** Position of the last event whose lines are in the files. */
+  private written = -1;
   private subscription: Subscription | null = null;
   private readonly queue: StoredEvent[] = [];
   private working: Promise<void> | null = null;
   private waiters: Array<{ position: number; resolve: () => void }> = [];
   private failed = false;
+  /** The files hold more than the saved checkpoint says. */
+  private unsaved = false;
+  private savedAt = -Infinity;
+  private checkpointTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly folder: string,
     private readonly logger: LogWriterLogger,
+    private readonly checkpointIntervalMs = CHECKPOINT_INTERVAL_MS,
   ) {}
 
   get position(): number {
-    return this.state.position;
+    return this.written;
   }
 
   /** Follows the events from its checkpoint on, as the source gives them (upcast to the current schema). */
@@ -54,6 +68,7 @@ export class LogFileWriter {
       this.state = emptyLogFiles;
     }
     const after = this.state.position;
+    this.written = after;
     this.subscription = store.subscribeToAll(after >= 0 ? { afterPosition: after } : {}).subscribe({
       next: (item) => {
         if (item.kind !== 'event') return;
@@ -66,14 +81,18 @@ export class LogFileWriter {
 
   /** Resolves once every event up to `position` is in the files. */
   drainTo(position: number): Promise<void> {
-    if (this.state.position >= position || this.failed) return Promise.resolve();
+    if (this.written >= position || this.failed) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ position, resolve }));
   }
 
+  /** Stops following, once what came is in the files, and saves the checkpoint. */
   async stop(): Promise<void> {
     this.subscription?.unsubscribe();
     this.subscription = null;
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = null;
     while (this.working) await this.working;
+    if (this.unsaved && !this.failed) await this.saveCheckpoint().catch((error: unknown) => this.fail(error));
     for (const waiter of this.waiters) waiter.resolve();
     this.waiters = [];
   }
@@ -89,29 +108,62 @@ export class LogFileWriter {
     while (this.queue.length > 0 && !this.failed) {
       const batch = this.queue.splice(0, this.queue.length);
       try {
-        let state = this.state;
         const ops: LogFileOp[] = [];
         for (const event of batch) {
-          const result = foldLogFiles(state, event);
-          ops.push(...result.ops);
-          state = result.state;
+          const result = foldLogFiles(this.state, event);
+          for (const op of result.ops) ops.push(op);
+          this.state = result.state;
         }
         await applyOps(this.folder, coalesce(ops));
-        this.state = state;
-        await saveCheckpoint(this.folder, this.state);
+        this.written = this.state.position;
+        this.unsaved = true;
+        // A roll renames a file the checkpoint still describes: save at once.
+        const rolled = ops.some((op) => op.kind === 'roll');
+        if (rolled || performance.now() - this.savedAt >= this.checkpointIntervalMs) await this.saveCheckpoint();
       } catch (error) {
-        // A full disk or a removed folder: stop writing rather than write a log with holes.
-        this.failed = true;
-        this.logger.console('WARNING', `log writer stopped: ${error instanceof Error ? error.message : String(error)}`);
+        this.fail(error);
       }
       this.settleWaiters();
     }
     this.settleWaiters();
+    // Events stopped coming before the interval was up: save what is written once it is.
+    if (this.unsaved && !this.failed && this.subscription && !this.checkpointTimer) {
+      this.checkpointTimer = setTimeout(() => {
+        this.checkpointTimer = null;
+        this.working ??= this.saveIfUnsaved().finally(() => {
+          this.working = null;
+          if (this.queue.length > 0) this.kick();
+        });
+      }, Math.max(0, this.savedAt + this.checkpointIntervalMs - performance.now()));
+      this.checkpointTimer.unref();
+    }
+  }
+
+  /** Between batches only: then the state is what the files hold. */
+  private async saveIfUnsaved(): Promise<void> {
+    if (!this.unsaved || this.failed) return;
+    try {
+      await this.saveCheckpoint();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    this.savedAt = performance.now();
+    this.unsaved = false;
+    await saveCheckpoint(this.folder, this.state);
+  }
+
+  private fail(error: unknown): void {
+    // A full disk or a removed folder: stop writing rather than write a log with holes.
+    this.failed = true;
+    this.logger.console('WARNING', `log writer stopped: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   private settleWaiters(): void {
     this.waiters = this.waiters.filter((w) => {
-      if (this.state.position >= w.position || this.failed) {
+      if (this.written >= w.position || this.failed) {
         w.resolve();
         return false;
       }
