@@ -17,6 +17,7 @@ import { PacketScheduler } from './rtp/packetScheduler.js';
 import { AdmissionControl, ThroughputMeter, type Limits } from './rtp/admissionControl.js';
 import { UdpPortPairs } from './rtp/udpPortPairs.js';
 import { Authenticator } from './auth/authenticator.js';
+import { FILE_RECHECK_MS } from './auth/fileSnapshot.js';
 import { AccessGate } from './rtsp/accessGate.js';
 import { openServerJournal } from './serverJournal.js';
 import { BroadcastRegistry } from './live/broadcastRegistry.js';
@@ -202,6 +203,8 @@ export async function startServer(configured: Settings, options: StartOptions = 
         broadcastAllowList: settings.broadcastAllowList,
       },
       log: (level, message) => logger.log(level, message),
+      // qtaccess, qtusers and qtgroups are stat'ed at most once a second each, not on every request.
+      fileRecheckMs: FILE_RECHECK_MS,
     });
     const access = new AccessGate(authenticator, moviesRoot, (event) => journal.record(event.type, event.data));
     const router = new RequestRouter({

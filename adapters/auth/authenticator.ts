@@ -95,6 +95,12 @@ export interface AuthenticatorOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly locator?: QtaccessLocator;
   readonly directory?: UserDirectory;
+  /**
+   * How long what was seen of qtaccess, users and groups files is trusted, ms, for
+   * the locator and directory made here: 0 (the default) stats them on every request;
+   * the server uses FILE_RECHECK_MS (an edit counts within a second).
+   */
+  readonly fileRecheckMs?: number;
 }
 
 let dummyHash: string | null = null;
@@ -125,12 +131,14 @@ export class Authenticator {
 
   constructor(options: AuthenticatorOptions) {
     this.policy = { ...DEFAULT_ACCESS_POLICY_SETTINGS, ...options.policy };
-    this.locator = options.locator ?? new QtaccessLocator({ moviesRoot: options.moviesRoot });
+    const recheck = options.fileRecheckMs !== undefined ? { recheckMs: options.fileRecheckMs } : {};
+    this.locator = options.locator ?? new QtaccessLocator({ moviesRoot: options.moviesRoot, ...recheck });
     this.directory =
       options.directory ??
       new UserDirectory({
         ...(options.usersFile !== undefined && { usersFile: options.usersFile }),
         ...(options.groupsFile !== undefined && { groupsFile: options.groupsFile }),
+        ...recheck,
       });
     this.random = options.randomBytes ?? ((size) => cryptoRandomBytes(size));
     this.secret = options.nonceSecret ?? this.random(32);

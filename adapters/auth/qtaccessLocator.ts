@@ -9,7 +9,9 @@ import { ParsedFileCache } from './fileSnapshot.js';
  * root and never above it; the first readable `qtaccess` wins. A `qtaccess` that
  * exists but cannot be read (a folder of that name, no permission) is skipped and
  * reported, so the caller can log it. Parsed files are cached and re-read when they
- * change on disk (checked by stat on every lookup, so an edit counts at once).
+ * change on disk, judged by stat: on every lookup by default (an edit counts at once),
+ * or at most once per `recheckMs` per file (an edit, a new or removed qtaccess, counts
+ * within that time), which spares a busy server the file-system calls per request.
  */
 export interface LocatedQtaccess {
   /** Absolute path of the qtaccess file. */
@@ -39,6 +41,8 @@ export interface QtaccessLocatorOptions {
   readonly fileName?: string;
   /** Parsed files kept in memory. */
   readonly cacheSize?: number;
+  /** How long what was seen of a qtaccess (or of its absence) is trusted, ms (default 0: stat every lookup). */
+  readonly recheckMs?: number;
 }
 
 export class QtaccessLocator {
@@ -48,7 +52,7 @@ export class QtaccessLocator {
 
   constructor(private readonly options: QtaccessLocatorOptions) {
     this.fileName = options.fileName ?? 'qtaccess';
-    this.cache = new ParsedFileCache((text) => parseQtaccess(text), options.cacheSize ?? 1000);
+    this.cache = new ParsedFileCache((text) => parseQtaccess(text), { maxEntries: options.cacheSize ?? 1000, ...(options.recheckMs !== undefined && { recheckMs: options.recheckMs }) });
   }
 
   /**

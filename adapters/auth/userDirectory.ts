@@ -5,9 +5,9 @@ import { emptyUsersFile, findUser, parseUsersFile, type UserRecord, type UsersFi
 import { ParsedFileCache } from './fileSnapshot.js';
 
 /**
- * The qtusers/qtgroups files, read on demand and re-read when they change on disk
- * (stat on every access: qtpasswd replaces them by rename, which the inode shows at
- * once). Besides the server's default pair, a qtaccess may name its own files
+ * The qtusers/qtgroups files, read on demand and re-read when they change on disk,
+ * judged by stat (qtpasswd replaces them by rename, which the inode shows at once):
+ * on every access by default, or at most once per `recheckMs` per file. Besides the server's default pair, a qtaccess may name its own files
  * (AuthUserFile/AuthGroupFile); every path is cached the same way. A missing users
  * file holds no users (so nobody can authenticate against it), with the default realm.
  */
@@ -18,6 +18,8 @@ export interface UserDirectoryOptions {
   readonly usersFile?: string;
   readonly groupsFile?: string;
   readonly cacheSize?: number;
+  /** How long what was seen of a file (or of its absence) is trusted, ms (default 0: stat every access). */
+  readonly recheckMs?: number;
 }
 
 export interface LoadedFile<T> {
@@ -40,8 +42,9 @@ export class UserDirectory {
   constructor(options: UserDirectoryOptions = {}) {
     this.usersFile = path.resolve(options.usersFile ?? DSS_USERS_FILE);
     this.groupsFile = path.resolve(options.groupsFile ?? DSS_GROUPS_FILE);
-    this.users = new ParsedFileCache((text) => parseUsersFile(text), options.cacheSize ?? 100);
-    this.groups = new ParsedFileCache((text) => parseGroupsFile(text), options.cacheSize ?? 100);
+    const cache = { maxEntries: options.cacheSize ?? 100, ...(options.recheckMs !== undefined && { recheckMs: options.recheckMs }) };
+    this.users = new ParsedFileCache((text) => parseUsersFile(text), cache);
+    this.groups = new ParsedFileCache((text) => parseGroupsFile(text), cache);
   }
 
   async loadUsers(usersPath: string = this.usersFile): Promise<LoadedFile<UsersFile>> {
