@@ -49,9 +49,12 @@ export class QtaccessLocator {
   private readonly fileName: string;
   private readonly cache: ParsedFileCache<QtaccessFile>;
   private rootReal: Promise<string> | null = null;
+  /** The movies root as configured (maybe through a link). */
+  private readonly rootGiven: string;
 
   constructor(private readonly options: QtaccessLocatorOptions) {
     this.fileName = options.fileName ?? 'qtaccess';
+    this.rootGiven = path.resolve(options.moviesRoot);
     this.cache = new ParsedFileCache((text) => parseQtaccess(text), { maxEntries: options.cacheSize ?? 1000, ...(options.recheckMs !== undefined && { recheckMs: options.recheckMs }) });
   }
 
@@ -83,9 +86,16 @@ export class QtaccessLocator {
     const absolute = path.resolve(root, filePath);
     let dir = path.dirname(absolute);
     if (!isInside(dir, root)) {
-      // The caller may hand us a path through a link, or the unresolved root itself.
-      dir = await realFolder(dir);
-      if (!isInside(dir, root)) throw new OutsideMoviesFolderError(filePath);
+      if (isInside(dir, this.rootGiven)) {
+        // Under the root as configured (through a link): the same folder under the real
+        // root, without a realpath per request (folders below are taken as named, as
+        // they are for paths given under the real root).
+        dir = path.join(root, path.relative(this.rootGiven, dir));
+      } else {
+        // The caller may hand us a path through some other link.
+        dir = await realFolder(dir);
+        if (!isInside(dir, root)) throw new OutsideMoviesFolderError(filePath);
+      }
     }
     const folders: string[] = [];
     for (;;) {
