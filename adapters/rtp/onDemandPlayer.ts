@@ -8,17 +8,30 @@ import type { PlayerCursor, PlayTiming } from './playerCursor.js';
  * the movie's shared block cache, so a sample not loaded yet waits for a later tick.
  */
 const BYE_DELAY_MS = 300;
+/**
+ * Sessions whose every track is interleaved on TCP are pumped this often, each time
+ * sending what falls due until the next pump: the client's buffer takes the burst, and
+ * one write then carries several packets instead of one per scheduler tick (TCP's
+ * per-write cost is most of its per-packet cost). UDP stays paced tick by tick, since
+ * a burst of datagrams is what overflows a receiver's socket.
+ */
+export const TCP_PUMP_INTERVAL_MS = 40;
 
 export class OnDemandPlayer implements PacedSource {
   private timing: PlayTiming = { anchorWallMs: 0, anchorMediaSeconds: 0, speed: 1 };
   private playing = false;
   private finishedAtMs: number | null = null;
   private byeSent = false;
+  /** 0: every tick; otherwise the pump interval for all-TCP sessions. */
+  private readonly pumpIntervalMs: number;
+  private nextPumpMs = -Infinity;
 
   constructor(
     private readonly cursors: readonly PlayerCursor[],
     readonly reader: MovieFileReader,
-  ) {}
+  ) {
+    this.pumpIntervalMs = cursors.length > 0 && cursors.every((c) => c.sender.sink.transport === 'TCP') ? TCP_PUMP_INTERVAL_MS : 0;
+  }
 
   get isPlaying(): boolean {
     return this.playing;
@@ -49,6 +62,7 @@ export class OnDemandPlayer implements PacedSource {
   start(nowMs: number, speed = 1): void {
     this.timing = { anchorWallMs: nowMs, anchorMediaSeconds: this.timing.anchorMediaSeconds, speed };
     this.playing = true;
+    this.nextPumpMs = -Infinity;
   }
 
   /** Stops sending; returns the media position in seconds. */
@@ -70,13 +84,23 @@ export class OnDemandPlayer implements PacedSource {
 
   pump(nowMs: number): boolean {
     if (!this.playing) return false;
+    if (nowMs < this.nextPumpMs) return true;
     const mediaNow = this.mediaSecondsAt(nowMs);
+    // Send up to the next pump; a cursor held back by backpressure is retried next tick.
+    const horizon = nowMs + this.pumpIntervalMs;
     let allDone = true;
+    let heldBack = false;
     for (const cursor of this.cursors) {
-      if (!cursor.pump(nowMs, this.timing)) allDone = false;
+      if (!cursor.pump(horizon, this.timing)) {
+        allDone = false;
+        if (!cursor.sender.sink.writable()) heldBack = true;
+      }
       cursor.sender.maybeReport(nowMs, mediaNow);
     }
-    if (!allDone) return true;
+    if (!allDone) {
+      if (!heldBack) this.nextPumpMs = nowMs + this.pumpIntervalMs;
+      return true;
+    }
     this.finishedAtMs ??= nowMs;
     if (nowMs - this.finishedAtMs < BYE_DELAY_MS) return true;
     if (!this.byeSent) {

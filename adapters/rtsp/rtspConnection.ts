@@ -128,6 +128,8 @@ export class RtspConnection implements MediaConnection {
     if (this.closed || this.socket.destroyed) return;
     let length = header.length;
     for (let i = 0; i < chunks.length; i++) length += chunks[i]!.length;
+    // The frame's length field is 16 bits: a larger packet cannot be carried at all.
+    if (length > 0xffff) return;
     const frame = this.reserve(4 + length);
     frame[0] = 0x24;
     frame[1] = channel;
