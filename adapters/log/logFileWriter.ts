@@ -1,9 +1,9 @@
-import { appendFile, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Subscription } from 'rxjs';
 import type { StoredEvent } from '../../domain/events/storedEvent.js';
 import { isLogOf } from '../../domain/logs/logRolling.js';
-import { emptyLogFiles, foldLogFiles, LOG_NAMES, type LogFileOp, type LogFilesState } from '../../domain/logs/logFiles.js';
+import { emptyLogFiles, foldLogFiles, LOG_NAMES, type LogFileOp, type LogFilesState, type LogName } from '../../domain/logs/logFiles.js';
 import type { CurrentEventSource } from '../../eventstore/upcastingReader.js';
 
 /**
@@ -44,12 +44,15 @@ export class LogFileWriter {
   private unsaved = false;
   private savedAt = -Infinity;
   private checkpointTimer: NodeJS.Timeout | null = null;
+  private readonly files: OpenLogs;
 
   constructor(
     readonly folder: string,
     private readonly logger: LogWriterLogger,
     private readonly checkpointIntervalMs = CHECKPOINT_INTERVAL_MS,
-  ) {}
+  ) {
+    this.files = new OpenLogs(folder);
+  }
 
   get position(): number {
     return this.written;
@@ -93,6 +96,7 @@ export class LogFileWriter {
     this.checkpointTimer = null;
     while (this.working) await this.working;
     if (this.unsaved && !this.failed) await this.saveCheckpoint().catch((error: unknown) => this.fail(error));
+    await this.files.closeAll().catch(() => {});
     for (const waiter of this.waiters) waiter.resolve();
     this.waiters = [];
   }
@@ -114,7 +118,7 @@ export class LogFileWriter {
           for (const op of result.ops) ops.push(op);
           this.state = result.state;
         }
-        await applyOps(this.folder, coalesce(ops));
+        await this.files.apply(coalesce(ops));
         this.written = this.state.position;
         this.unsaved = true;
         // A roll renames a file the checkpoint still describes: save at once.
@@ -152,6 +156,7 @@ export class LogFileWriter {
   private async saveCheckpoint(): Promise<void> {
     this.savedAt = performance.now();
     this.unsaved = false;
+    await this.files.closeAll();
     await saveCheckpoint(this.folder, this.state);
   }
 
@@ -159,6 +164,7 @@ export class LogFileWriter {
     // A full disk or a removed folder: stop writing rather than write a log with holes.
     this.failed = true;
     this.logger.console('WARNING', `log writer stopped: ${error instanceof Error ? error.message : String(error)}`);
+    void this.files.closeAll().catch(() => {});
   }
 
   private settleWaiters(): void {
@@ -197,13 +203,44 @@ export class LogFileWriter {
   }
 }
 
-async function applyOps(folder: string, ops: readonly LogFileOp[]): Promise<void> {
-  for (const op of ops) {
-    const file = path.join(folder, `${op.log}.log`);
-    if (op.kind === 'append') await appendFile(file, op.text, 'utf8');
-    else await rename(file, path.join(folder, op.rolledName)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+/**
+ * The log files kept open between batches (an append is then one write, not an
+ * open, a write and a close). Closed before a roll renames one, whenever the writer
+ * checkpoints (so a file removed by hand is made again within a second, as when
+ * every append opened it) and when it stops.
+ */
+class OpenLogs {
+  private readonly handles = new Map<LogName, FileHandle>();
+
+  constructor(private readonly folder: string) {}
+
+  async apply(ops: readonly LogFileOp[]): Promise<void> {
+    for (const op of ops) {
+      const file = path.join(this.folder, `${op.log}.log`);
+      if (op.kind === 'append') {
+        let handle = this.handles.get(op.log);
+        if (!handle) {
+          handle = await open(file, 'a');
+          this.handles.set(op.log, handle);
+        }
+        await handle.appendFile(op.text, 'utf8');
+      } else {
+        await this.close(op.log);
+        await rename(file, path.join(this.folder, op.rolledName)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+      }
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    for (const log of [...this.handles.keys()]) await this.close(log);
+  }
+
+  private async close(log: LogName): Promise<void> {
+    const handle = this.handles.get(log);
+    this.handles.delete(log);
+    await handle?.close();
   }
 }
 
@@ -242,10 +279,15 @@ export async function rebuildLogs(events: Iterable<StoredEvent>, folder: string)
   await mkdir(scratch);
   try {
     let state = emptyLogFiles;
-    for (const event of events) {
-      const result = foldLogFiles(state, event);
-      await applyOps(scratch, result.ops);
-      state = result.state;
+    const files = new OpenLogs(scratch);
+    try {
+      for (const event of events) {
+        const result = foldLogFiles(state, event);
+        await files.apply(result.ops);
+        state = result.state;
+      }
+    } finally {
+      await files.closeAll();
     }
     await removeLogs(folder);
     const written = (await readdir(scratch)).sort();

@@ -125,6 +125,23 @@ describe('log file writer', () => {
     await writer.stop();
   });
 
+  it('keeps the files open between batches, but makes a removed one again within the interval', async () => {
+    const folder = path.join(dir, 'removed');
+    const source = new FakeSource();
+    const writer = new LogFileWriter(folder, quiet, 100);
+    await writer.start(source);
+    await writer.drainTo(source.push('ServerStarted', { version: '1.0', settings }).position);
+    await rm(path.join(folder, 'StreamingServer.log'));
+    let found = false;
+    for (let i = 0; i < 40 && !found; i++) {
+      await writer.drainTo(session(source, i).position);
+      found = ((await logs(folder))['StreamingServer.log'] ?? '').includes(`m${i}.mp4`);
+      if (!found) await sleep(25);
+    }
+    assert.ok(found, 'lines reach a StreamingServer.log again');
+    await writer.stop();
+  });
+
   it('after a crash between checkpoints, goes on to the same bytes a rebuild writes', async () => {
     const folder = path.join(dir, 'crash');
     const source = new FakeSource();
