@@ -134,8 +134,12 @@ export class RtspConnection implements MediaConnection {
     frame[0] = 0x24;
     frame[1] = channel;
     frame.writeUInt16BE(length, 2);
-    let at = 4 + header.copy(frame, 4);
-    for (let i = 0; i < chunks.length; i++) at += chunks[i]!.copy(frame, at);
+    frame.set(header, 4);
+    let at = 4 + header.length;
+    for (let i = 0; i < chunks.length; i++) {
+      frame.set(chunks[i]!, at);
+      at += chunks[i]!.length;
+    }
   }
 
   private batch: Buffer | null = null;
