@@ -102,10 +102,13 @@ export class LogFileWriter {
   }
 
   private kick(): void {
-    this.working ??= this.work().finally(() => {
-      this.working = null;
-      if (this.queue.length > 0) this.kick();
-    });
+    // Begin on the next turn of the event loop, so the events delivered in this one are one batch (one write per log).
+    this.working ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.work())
+      .finally(() => {
+        this.working = null;
+        if (this.queue.length > 0) this.kick();
+      });
   }
 
   private async work(): Promise<void> {
