@@ -9,6 +9,7 @@ import { groupPcmSamples } from '../../domain/media/pcm/pcmSampleGroups.js';
 import type { Packetizer } from '../../domain/media/packetizer.js';
 import { createPacketizer } from '../../domain/media/packetizerForTrack.js';
 import { RtspError } from '../../actors/rtspSession/sessionMedia.js';
+import { HintSampleCache } from '../rtp/hintSampleCache.js';
 import { PayloadCache } from '../rtp/payloadCache.js';
 import { attachDataFiles, dataFilesUnchanged, type DataFileStamp } from './movieDataFiles.js';
 import { MovieFileReader } from './movieFileReader.js';
@@ -43,6 +44,8 @@ export interface PacketizedTrack extends StreamableBase {
 export interface HintTrack extends StreamableBase {
   readonly kind: 'hinted';
   readonly hinted: HintedTrack;
+  /** Parsed hint samples and their packets' payloads, shared by every session of this movie. */
+  readonly samples: HintSampleCache;
 }
 
 export type StreamableTrack = PacketizedTrack | HintTrack;
@@ -169,6 +172,7 @@ function hintTracks(presentation: HintedPresentation, skipped: Array<{ trackId: 
     kind: 'hinted' as const,
     trackId: hinted.hintTrackId,
     hinted,
+    samples: new HintSampleCache(),
     mediaType: hinted.mediaType,
     codec: hinted.rtpmap?.split('/')[0] ?? `PT${hinted.payloadType}`,
     averageBitrate: hinted.averageBitrate,

@@ -1,8 +1,9 @@
 import { buildHintPayload, descriptionResolverFor, HintDataError } from '../../domain/media/hint/hintPayload.js';
-import { parseHintSample, type HintPacket } from '../../domain/media/hint/hintSample.js';
+import { parseHintSample } from '../../domain/media/hint/hintSample.js';
 import { hintRtpSeconds, hintTransmissionSeconds, type HintedTrack } from '../../domain/media/hint/hintedPresentation.js';
 import type { Movie, MovieTrack } from '../../domain/media/movie.js';
 import type { MovieFileReader } from '../files/movieFileReader.js';
+import type { HintSampleCache, ParsedHintSample } from './hintSampleCache.js';
 import { firstSampleAfter, sampleAt, syncSampleAtOrBefore, presentationSeconds } from './mediaSampleCursor.js';
 import { dueAt, LEAD_MS, PREFETCH_MS, type PlayerCursor, type PlayTiming } from './playerCursor.js';
 import type { TrackSender } from './trackSender.js';
@@ -15,7 +16,7 @@ import type { TrackSender } from './trackSender.js';
 export class HintSampleCursor implements PlayerCursor {
   private next = 0;
   private end: number;
-  private packets: HintPacket[] | null = null;
+  private current: ParsedHintSample | null = null;
   private packetIndex = 0;
   private prefetched = 0;
   private readonly hint: MovieTrack;
@@ -30,6 +31,8 @@ export class HintSampleCursor implements PlayerCursor {
     private readonly hinted: HintedTrack,
     readonly sender: TrackSender,
     private readonly reader: MovieFileReader,
+    /** The movie's parsed hint samples of this track, shared by every session. */
+    private readonly cache: HintSampleCache,
   ) {
     this.hint = hinted.hintTrack;
     this.end = this.hint.samples.count;
@@ -60,7 +63,7 @@ export class HintSampleCursor implements PlayerCursor {
     const times = this.hint.samples.decodeTimes;
     while (i < this.hint.samples.count && times[i]! / this.hint.timescale < decodeSeconds - 1e-6) i++;
     this.next = i;
-    this.packets = null;
+    this.current = null;
     this.packetIndex = 0;
     this.prefetched = i;
   }
@@ -73,32 +76,42 @@ export class HintSampleCursor implements PlayerCursor {
     const samples = this.hint.samples;
     while (this.next < this.end) {
       const i = this.next;
-      if (this.packets === null) {
+      if (this.current === null) {
         if (dueAt(samples.decodeTimes[i]! / this.hint.timescale, timing) > nowMs + LEAD_MS) break;
-        const bytes = this.reader.bytesAt(samples.offsets[i]!, samples.sizes[i]!);
-        if (bytes === null) break;
-        this.packets = parseHintSample(bytes, this.hint, { movie: this.movie, sampleIndex: i });
+        let parsed = this.cache.get(i);
+        if (parsed === undefined) {
+          const bytes = this.reader.bytesAt(samples.offsets[i]!, samples.sizes[i]!);
+          if (bytes === null) break;
+          parsed = this.cache.add(i, parseHintSample(bytes, this.hint, { movie: this.movie, sampleIndex: i }));
+        }
+        this.current = parsed;
         this.packetIndex = 0;
       }
-      while (this.packetIndex < this.packets.length) {
-        const packet = this.packets[this.packetIndex]!;
+      const { packets, payloads } = this.current;
+      while (this.packetIndex < packets.length) {
+        const packet = packets[this.packetIndex]!;
         if (dueAt(hintTransmissionSeconds(this.hinted, i, packet), timing) > nowMs + LEAD_MS) return false;
         if (!this.sender.sink.writable()) return false;
         if (!packet.repeat) {
-          let payload: Buffer[] | null;
-          try {
-            payload = buildHintPayload(packet, this.resolveBytes, this.describe);
-          } catch (error) {
-            if (!(error instanceof HintDataError)) throw error;
-            this.broken++;
-            payload = [];
+          let payload = payloads[this.packetIndex];
+          if (payload === undefined) {
+            try {
+              const built = buildHintPayload(packet, this.resolveBytes, this.describe);
+              // null: the bytes are not loaded yet; retried next tick, not cached.
+              if (built === null) return false;
+              payload = built;
+            } catch (error) {
+              if (!(error instanceof HintDataError)) throw error;
+              payload = null;
+            }
+            payloads[this.packetIndex] = payload;
           }
-          if (payload === null) return false;
-          if (payload.length > 0) this.sender.send(payload, packet.marker, this.sender.rtpTimeAt(hintRtpSeconds(this.hinted, i, packet)));
+          if (payload === null) this.broken++;
+          else if (payload.length > 0) this.sender.send(payload, packet.marker, this.sender.rtpTimeAt(hintRtpSeconds(this.hinted, i, packet)));
         }
         this.packetIndex++;
       }
-      this.packets = null;
+      this.current = null;
       this.next++;
     }
     this.prefetch(nowMs, timing);

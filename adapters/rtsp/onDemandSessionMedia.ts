@@ -135,7 +135,7 @@ export class OnDemandSessionMedia implements SessionMedia {
         .map((t) => {
           const sender = this.tracks.get(t.trackId)!.sender;
           return t.kind === 'hinted'
-            ? new HintSampleCursor(movie.movie, t.hinted, sender, movie.reader)
+            ? new HintSampleCursor(movie.movie, t.hinted, sender, movie.reader, t.samples)
             : new MediaSampleCursor(t.track, t.packets, sender, movie.reader, this.deps.maxPayloadBytes);
         }),
       movie.reader,

@@ -1,0 +1,33 @@
+import type { HintPacket } from '../../domain/media/hint/hintSample.js';
+
+/**
+ * The parsed hint samples of one hint track, and the payloads their packets build,
+ * shared by every session playing the movie: like PayloadCache for packetized tracks,
+ * N viewers parse each hint sample and gather each packet's bytes once, not N times.
+ * Payloads are immutable chunk lists (views of the block cache). Bounded, oldest first out.
+ */
+export interface ParsedHintSample {
+  readonly packets: readonly HintPacket[];
+  /**
+   * Per packet, its payload chunks once built: null when the hint pointed at bytes that
+   * are not there (the packet is skipped), undefined until first built.
+   */
+  readonly payloads: Array<Buffer[] | null | undefined>;
+}
+
+export class HintSampleCache {
+  private readonly entries = new Map<number, ParsedHintSample>();
+
+  constructor(private readonly maxSamples = 4096) {}
+
+  get(sampleIndex: number): ParsedHintSample | undefined {
+    return this.entries.get(sampleIndex);
+  }
+
+  add(sampleIndex: number, packets: readonly HintPacket[]): ParsedHintSample {
+    const parsed: ParsedHintSample = { packets, payloads: new Array<Buffer[] | null | undefined>(packets.length) };
+    this.entries.set(sampleIndex, parsed);
+    if (this.entries.size > this.maxSamples) this.entries.delete(this.entries.keys().next().value as number);
+    return parsed;
+  }
+}
