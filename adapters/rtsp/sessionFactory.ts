@@ -58,17 +58,13 @@ export class SessionFactory {
       liveReader: () => new LiveReaderMedia({ broadcasts, udp: onDemand.udp, multicast: this.deps.multicast, multicastPaths: this.deps.multicastPaths }, touch, () => entry?.actor.send({ type: 'MEDIA_ENDED' })),
       publisher: () => new PublisherMedia({ broadcasts, udp: onDemand.udp }, touch),
     });
-    const machine = rtspSessionMachine.provide({
-      actions: {
-        record: (_, event) => {
+    const actor = createActor(rtspSessionMachine, {
+      input: {
+        record: (event) => {
           writer.append(event.type, event.data).catch(() => {
             // Reported through the writer's onError.
           });
         },
-      },
-    });
-    const actor = createActor(machine, {
-      input: {
         sessionId: id,
         media,
         timeoutSeconds: this.deps.timeoutSeconds,
