@@ -38,8 +38,7 @@ export function buildForBench(): BenchBuild {
     throw new Error(`build produced no ${!existsSync(serverEntry) ? serverEntry : loadClientEntry}:\n${output}`);
   }
   const udpReceiver = path.join(outDir, 'udpReceiver');
-  const gcc = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-o', udpReceiver, path.join(benchDir, 'loadClient', 'udpReceiver.c')], { encoding: 'utf8' });
-  const udpReceiverProblem = gcc.error ? `gcc not runnable: ${gcc.error.message}` : gcc.status !== 0 ? `gcc failed: ${gcc.stderr}` : null;
+  const udpReceiverProblem = compileC(path.join(benchDir, 'loadClient', 'udpReceiver.c'), udpReceiver);
   return {
     serverEntry,
     loadClientEntry,
@@ -49,4 +48,10 @@ export function buildForBench(): BenchBuild {
     output,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Compiles one C helper with gcc (-O2); returns null, or what went wrong. */
+export function compileC(source: string, output: string): string | null {
+  const gcc = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-o', output, source], { encoding: 'utf8' });
+  return gcc.error ? `gcc not runnable: ${gcc.error.message}` : gcc.status !== 0 ? `gcc failed: ${gcc.stderr}` : null;
 }

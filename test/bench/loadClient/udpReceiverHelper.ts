@@ -42,12 +42,22 @@ export class UdpReceiverHelper {
     });
   }
 
-  static start(binary: string, intervalUs = 10_000, recvBufferBytes = 8 * 1024 * 1024): UdpReceiverHelper {
-    return new UdpReceiverHelper(spawn(binary, [String(intervalUs), String(recvBufferBytes)], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  /** `core`: pin it there with taskset (the load client leaves it on its own core). */
+  static start(binary: string, intervalUs = 10_000, recvBufferBytes = 8 * 1024 * 1024, core: number | null = null): UdpReceiverHelper {
+    const args = [String(intervalUs), String(recvBufferBytes)];
+    const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe'];
+    // taskset execs the helper in place, so the pid is the helper's own.
+    const child = core === null ? spawn(binary, args, { stdio }) : spawn('taskset', ['-c', String(core), binary, ...args], { stdio });
+    return new UdpReceiverHelper(child);
   }
 
   get pid(): number {
     return this.child.pid ?? -1;
+  }
+
+  /** The helper's process (for a runner that must be able to kill it). */
+  get process(): ChildProcess {
+    return this.child;
   }
 
   /** Binds the port; resolves with the helper's slot for it. */

@@ -1,5 +1,6 @@
 import { storeAppend, storeGrpc, storeReplay } from './eventStoreThroughput.js';
 import { liveFanOut } from './liveFanOut.js';
+import { loopbackFloor } from './loopbackFloor.js';
 import { memoryPerSession } from './memoryPerSession.js';
 import { onDemandFanOut } from './onDemandFanOut.js';
 import type { Scenario } from './scenario.js';
@@ -20,4 +21,6 @@ export const scenarios: readonly Scenario[] = [
   // Skip themselves (with the reason) while the server answers ANNOUNCE with 501.
   liveFanOut('UDP'),
   liveFanOut('TCP'),
+  // No server: what one packet over loopback costs this machine at the least.
+  loopbackFloor,
 ];
