@@ -1,4 +1,5 @@
 import type { Packetizer, RtpPayload } from '../../domain/media/packetizer.js';
+import { isPooledChunk, SmallBytesArena } from './smallBytesArena.js';
 
 /**
  * The packets of recently sent samples of one track, shared by every session playing
@@ -8,6 +9,7 @@ import type { Packetizer, RtpPayload } from '../../domain/media/packetizer.js';
  */
 export class PayloadCache {
   private readonly entries = new Map<number, RtpPayload[]>();
+  private readonly arena = new SmallBytesArena();
 
   constructor(
     private readonly packetizer: Packetizer,
@@ -17,9 +19,15 @@ export class PayloadCache {
   payloads(sampleIndex: number, sample: Buffer, maxPayloadBytes: number): RtpPayload[] {
     const cached = this.entries.get(sampleIndex);
     if (cached) return cached;
-    const payloads = this.packetizer.packetize(sample, maxPayloadBytes);
+    const payloads = this.packetizer.packetize(sample, maxPayloadBytes).map((payload) => this.unpinned(payload));
     this.entries.set(sampleIndex, payloads);
     if (this.entries.size > this.maxSamples) this.entries.delete(this.entries.keys().next().value as number);
     return payloads;
+  }
+
+  /** The payload with its pooled chunks (packetizer headers, small samples) copied to the arena. */
+  private unpinned(payload: RtpPayload): RtpPayload {
+    if (!payload.chunks.some(isPooledChunk)) return payload;
+    return { ...payload, chunks: payload.chunks.map((chunk) => (isPooledChunk(chunk) ? this.arena.copy(chunk) : chunk)) };
   }
 }
