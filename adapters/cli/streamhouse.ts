@@ -183,12 +183,32 @@ async function main(): Promise<void> {
   process.stdout.write(`Play the sample movie: rtsp://${displayHost(play.address)}:${play.port}/sample.mp4\n`);
   let stopping = false;
   const stop = (): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C or SIGTERM: the operator will not wait for a graceful stop.
+      process.stderr.write('streamhouse: stopping now, without waiting for sessions to close\n');
+      process.exit(1);
+    }
     stopping = true;
-    void server.close().then(() => process.exit(0));
+    // A graceful stop ends sessions and flushes the event store and logs; it must not
+    // leave a half-stopped server running (seen once under a heap snapshot of 400 sessions).
+    const deadline = setTimeout(() => {
+      process.stderr.write(`streamhouse: graceful stop took over ${STOP_DEADLINE_MS / 1000} s; exiting\n`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    deadline.unref();
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`streamhouse: stop failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
+
+/** How long a graceful stop may take before the process exits anyway. */
+const STOP_DEADLINE_MS = 15_000;
 
 void main();
