@@ -26,6 +26,7 @@ export interface MulticastGroup {
 
 class MulticastSink implements RtpSink {
   readonly transport = 'UDP' as const;
+  readonly copiesHeader = false;
   constructor(
     private readonly socket: dgram.Socket,
     private readonly address: string,

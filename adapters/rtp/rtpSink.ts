@@ -6,6 +6,12 @@ import type { UdpPortPair } from './udpPortPair.js';
  */
 export interface RtpSink {
   readonly transport: 'UDP' | 'TCP';
+  /**
+   * True when sendRtp has copied the header before it returns, so the caller may reuse
+   * it for the next packet. Not for UDP: a datagram the kernel cannot take at once is
+   * queued by Node with the caller's buffers.
+   */
+  readonly copiesHeader: boolean;
   /** Sends one RTP packet given as header + payload chunks (scatter/gather, no copy). */
   sendRtp(header: Buffer, chunks: readonly Buffer[]): void;
   sendRtcp(packet: Buffer): void;
@@ -17,6 +23,7 @@ export interface RtpSink {
 
 export class UdpSink implements RtpSink {
   readonly transport = 'UDP' as const;
+  readonly copiesHeader = false;
 
   constructor(
     private readonly pair: UdpPortPair,
@@ -55,6 +62,8 @@ const NO_CHUNKS: readonly Buffer[] = [];
 
 export class InterleavedSink implements RtpSink {
   readonly transport = 'TCP' as const;
+  /** Frames are copied into the connection's batch at once (rtspConnection.writeInterleaved). */
+  readonly copiesHeader = true;
 
   constructor(
     private readonly writer: InterleavedWriter,

@@ -19,6 +19,8 @@ export class TrackSender {
   /** Bytes on the wire above IP/UDP (RTP header + payload), as the access log counts them. */
   bytesSent = 0;
   private lastReportMs = -Infinity;
+  /** One header reused for every packet when the sink copies it (TCP): no allocation per packet. */
+  private readonly reusableHeader: Buffer | null;
 
   constructor(
     readonly trackId: number,
@@ -33,6 +35,7 @@ export class TrackSender {
     this.ssrc = seed.readUInt32BE(0);
     this.sequence = seed.readUInt16BE(4);
     this.timestampBase = seed.readUInt32BE(6);
+    this.reusableHeader = sink.copiesHeader ? Buffer.allocUnsafeSlow(RTP_HEADER_SIZE) : null;
   }
 
   get ssrcHex(): string {
@@ -50,7 +53,7 @@ export class TrackSender {
   }
 
   send(chunks: readonly Buffer[], marker: boolean, rtpTimestamp: number): void {
-    const header = Buffer.allocUnsafe(RTP_HEADER_SIZE);
+    const header = this.reusableHeader ?? Buffer.allocUnsafe(RTP_HEADER_SIZE);
     writeRtpHeader(header, 0, this.payloadType, marker, this.sequence, rtpTimestamp, this.ssrc);
     this.sequence = (this.sequence + 1) & 0xffff;
     this.sink.sendRtp(header, chunks);
