@@ -49,12 +49,11 @@ export class QtaccessLocator {
   private readonly fileName: string;
   private readonly cache: ParsedFileCache<QtaccessFile>;
   private rootReal: Promise<string> | null = null;
-  /** The movies root as configured (maybe through a link). */
-  private readonly rootGiven: string;
+  /** Real paths of requested folders, trusted for recheckMs (bounded; see realFolderOf). */
+  private readonly realFolders = new Map<string, { real: Promise<string>; atMs: number }>();
 
   constructor(private readonly options: QtaccessLocatorOptions) {
     this.fileName = options.fileName ?? 'qtaccess';
-    this.rootGiven = path.resolve(options.moviesRoot);
     this.cache = new ParsedFileCache((text) => parseQtaccess(text), { maxEntries: options.cacheSize ?? 1000, ...(options.recheckMs !== undefined && { recheckMs: options.recheckMs }) });
   }
 
@@ -81,22 +80,15 @@ export class QtaccessLocator {
     return this.rootReal;
   }
 
-  /** The requested file's folder and its parents, innermost first, ending at the root. */
+  /**
+   * The requested file's real folder and its parents, innermost first, ending at the root.
+   * The folder is resolved through links every time (from a cache trusted for recheckMs):
+   * a link inside the movies folder must be judged by the qtaccess where it leads, and a
+   * link leading outside must be refused, whichever way the root itself was named.
+   */
   private async foldersUpToRoot(filePath: string, root: string): Promise<string[]> {
-    const absolute = path.resolve(root, filePath);
-    let dir = path.dirname(absolute);
-    if (!isInside(dir, root)) {
-      if (isInside(dir, this.rootGiven)) {
-        // Under the root as configured (through a link): the same folder under the real
-        // root, without a realpath per request (folders below are taken as named, as
-        // they are for paths given under the real root).
-        dir = path.join(root, path.relative(this.rootGiven, dir));
-      } else {
-        // The caller may hand us a path through some other link.
-        dir = await realFolder(dir);
-        if (!isInside(dir, root)) throw new OutsideMoviesFolderError(filePath);
-      }
-    }
+    let dir = await this.realFolderOf(path.dirname(path.resolve(root, filePath)));
+    if (!isInside(dir, root)) throw new OutsideMoviesFolderError(filePath);
     const folders: string[] = [];
     for (;;) {
       folders.push(dir);
@@ -107,7 +99,22 @@ export class QtaccessLocator {
     }
     return folders;
   }
+
+  private realFolderOf(dir: string): Promise<string> {
+    const recheckMs = this.options.recheckMs ?? 0;
+    const now = performance.now();
+    const cached = this.realFolders.get(dir);
+    if (cached && now - cached.atMs < recheckMs) return cached.real;
+    const real = realFolder(dir);
+    if (recheckMs > 0) {
+      if (this.realFolders.size >= MAX_REAL_FOLDERS) this.realFolders.delete(this.realFolders.keys().next().value as string);
+      this.realFolders.set(dir, { real, atMs: now });
+    }
+    return real;
+  }
 }
+
+const MAX_REAL_FOLDERS = 1000;
 
 function isInside(dir: string, root: string): boolean {
   const relative = path.relative(root, dir);

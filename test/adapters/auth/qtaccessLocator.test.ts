@@ -58,6 +58,25 @@ describe('qtaccess locator', () => {
     assert.equal((await locator.locate(path.join(link, 'a', 'b', 'movie.mp4'))).found?.path, path.join(movies, 'a', 'qtaccess'));
   });
 
+  it('judges a link inside the folder by the qtaccess where it leads, and refuses a link leading out (root as configured and through a link, with the 1 s recheck)', async () => {
+    await mkdir(path.join(movies, 'private', 'films'), { recursive: true });
+    await writeFile(path.join(movies, 'private', 'qtaccess'), 'require valid-user\n');
+    await symlink(path.join(movies, 'private', 'films'), path.join(movies, 'films'));
+    await mkdir(path.join(dir, 'outside'), { recursive: true });
+    await symlink(path.join(dir, 'outside'), path.join(movies, 'outlink'));
+    const link = path.join(dir, 'movies-link-2');
+    await symlink(movies, link);
+    for (const root of [movies, link]) {
+      for (const recheckMs of [0, 1000]) {
+        const locator = new QtaccessLocator({ moviesRoot: root, recheckMs });
+        assert.equal((await locator.locate('films/m.mp4')).found?.path, path.join(movies, 'private', 'qtaccess'), `${root} ${recheckMs}`);
+        assert.equal((await locator.locate(path.join(root, 'films', 'm.mp4'))).found?.path, path.join(movies, 'private', 'qtaccess'));
+        await assert.rejects(locator.locate('outlink/x.sdp'), OutsideMoviesFolderError);
+        await assert.rejects(locator.locate(path.join(root, 'outlink', 'x.sdp')), OutsideMoviesFolderError);
+      }
+    }
+  });
+
   it('skips an unreadable qtaccess (here: a folder named qtaccess) and reports it', async () => {
     await mkdir(path.join(movies, 'a', 'b', 'qtaccess'));
     try {
