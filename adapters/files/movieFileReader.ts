@@ -70,6 +70,18 @@ export class MovieFileReader {
   /** Closes the files once no session uses them and the cache entry was replaced. */
   release(): void {
     this.users = Math.max(0, this.users - 1);
+    if (this.users === 0 && this.replaced) void this.close();
+  }
+
+  private replaced = false;
+
+  /**
+   * The library opened a newer version of the movie: close now if nobody plays this one,
+   * else when the last session releases it (handles of replaced movies must not leak).
+   */
+  retire(): void {
+    this.replaced = true;
+    if (this.users === 0) void this.close();
   }
 
   get inUse(): boolean {

@@ -87,7 +87,7 @@ export class MovieLibrary {
         return movie;
       }
       this.entries.delete(file);
-      if (movie && !movie.reader.inUse) void movie.reader.close();
+      movie?.reader.retire();
     }
     const opening = this.load(file, mtimeMs);
     this.entries.set(file, opening);

@@ -45,4 +45,25 @@ describe('movie file reader', () => {
     assert.throws(() => reader.attach(0, undefined as never), RangeError);
     await reader.close();
   });
+
+  it('a replaced movie closes its files when the last session releases it, not before', async () => {
+    const reader = await MovieFileReader.open(path.join(dir, 'movie.mov'));
+    assert.equal((await loaded(reader, 0, 5)).toString(), 'MOVIE');
+    reader.retain();
+    reader.retain();
+    reader.retire();
+    reader.release();
+    assert.equal(reader.bytesAt(0, 5)?.toString(), 'MOVIE', 'still open while a session plays it');
+    reader.release();
+    assert.equal(reader.bytesAt(0, 5), null, 'closed (its cache dropped) once nobody uses it');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(reader.bytesAt(0, 5), null, 'and it never loads again');
+  });
+
+  it('a replaced movie nobody plays is closed at once', async () => {
+    const reader = await MovieFileReader.open(path.join(dir, 'movie.mov'));
+    assert.equal((await loaded(reader, 0, 5)).toString(), 'MOVIE');
+    reader.retire();
+    assert.equal(reader.bytesAt(0, 5), null);
+  });
 });
