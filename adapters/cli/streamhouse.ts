@@ -191,11 +191,11 @@ async function main(): Promise<void> {
     stopping = true;
     // A graceful stop ends sessions and flushes the event store and logs; it must not
     // leave a half-stopped server running (seen once under a heap snapshot of 400 sessions).
-    const deadline = setTimeout(() => {
+    // Not unref'd: if the stop never settles, this timer is what ends the process (exit 1).
+    setTimeout(() => {
       process.stderr.write(`streamhouse: graceful stop took over ${STOP_DEADLINE_MS / 1000} s; exiting\n`);
       process.exit(1);
     }, STOP_DEADLINE_MS);
-    deadline.unref();
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -37,5 +37,15 @@ export type EventStoreStatusDto = EmbeddedStoreStatus | EventStoreDbStatus;
  * `esdb://host:2113?tls=false` (also with several hosts, `esdb+discover://…`).
  */
 export function withoutCredentials(connectionString: string): string {
-  return connectionString.trim().replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
+  const trimmed = connectionString.trim();
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(trimmed)?.[0];
+  if (scheme === undefined) return trimmed;
+  // Credentials end at the first '@'. A password may hold '/', '?', '#' or '=' unencoded;
+  // an '@' in the query (a CA file's path) comes after '?' and some 'name=' and is kept.
+  const rest = trimmed.slice(scheme.length);
+  const at = rest.indexOf('@');
+  if (at < 0) return trimmed;
+  const before = rest.slice(0, at);
+  const inQuery = before.includes('?') && before.includes('=');
+  return inQuery ? trimmed : scheme + rest.slice(at + 1);
 }

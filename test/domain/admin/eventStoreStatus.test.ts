@@ -11,6 +11,9 @@ describe('event store status', () => {
       ['esdb://ops:s3cret@node1:2113,node2:2113,node3:2113?tls=false', 'esdb://node1:2113,node2:2113,node3:2113?tls=false'],
       ['kurrentdb://user@db:2113', 'kurrentdb://db:2113'],
       ['  esdb://127.0.0.1:2113?tls=false ', 'esdb://127.0.0.1:2113?tls=false'],
+      ['esdb://u:pa/ss@h:2113?tls=false', 'esdb://h:2113?tls=false'],
+      ['esdb://u:p?w#d@h:2113', 'esdb://h:2113'],
+      ['esdb://u:abc=@h:2113?tls=false', 'esdb://h:2113?tls=false'],
       ['esdb://127.0.0.1:2113?tls=false&tlsCAFile=/etc/ca@home.pem', 'esdb://127.0.0.1:2113?tls=false&tlsCAFile=/etc/ca@home.pem'],
     ];
     for (const [input, shown] of cases) assert.equal(withoutCredentials(input), shown, input);
