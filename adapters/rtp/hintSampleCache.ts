@@ -1,4 +1,5 @@
 import type { HintPacket } from '../../domain/media/hint/hintSample.js';
+import { isPooledChunk, SmallBytesArena } from './smallBytesArena.js';
 
 /**
  * The parsed hint samples of one hint track, and the payloads their packets build,
@@ -17,8 +18,14 @@ export interface ParsedHintSample {
 
 export class HintSampleCache {
   private readonly entries = new Map<number, ParsedHintSample>();
+  private readonly arena = new SmallBytesArena();
 
   constructor(private readonly maxSamples = 4096) {}
+
+  /** A payload fit to keep: chunks that are slices of Node's pool are copied out (see SmallBytesArena). */
+  keep(chunks: Buffer[]): Buffer[] {
+    return chunks.some(isPooledChunk) ? chunks.map((chunk) => (isPooledChunk(chunk) ? this.arena.copy(chunk) : chunk)) : chunks;
+  }
 
   get(sampleIndex: number): ParsedHintSample | undefined {
     return this.entries.get(sampleIndex);

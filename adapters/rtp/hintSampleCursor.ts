@@ -25,6 +25,7 @@ export class HintSampleCursor implements PlayerCursor {
   private readonly describe: ReturnType<typeof descriptionResolverFor>;
   /** Packets refused because the hint sample pointed at bytes that are not there. */
   broken = 0;
+  stalled = false;
 
   constructor(
     private readonly movie: Movie,
@@ -74,10 +75,14 @@ export class HintSampleCursor implements PlayerCursor {
 
   pump(nowMs: number, timing: PlayTiming): boolean {
     const samples = this.hint.samples;
+    this.stalled = true;
     while (this.next < this.end) {
       const i = this.next;
       if (this.current === null) {
-        if (dueAt(samples.decodeTimes[i]! / this.hint.timescale, timing) > nowMs + LEAD_MS) break;
+        if (dueAt(samples.decodeTimes[i]! / this.hint.timescale, timing) > nowMs + LEAD_MS) {
+          this.stalled = false;
+          break;
+        }
         let parsed = this.cache.get(i);
         if (parsed === undefined) {
           const bytes = this.reader.bytesAt(samples.offsets[i]!, samples.sizes[i]!);
@@ -90,7 +95,10 @@ export class HintSampleCursor implements PlayerCursor {
       const { packets, payloads } = this.current;
       while (this.packetIndex < packets.length) {
         const packet = packets[this.packetIndex]!;
-        if (dueAt(hintTransmissionSeconds(this.hinted, i, packet), timing) > nowMs + LEAD_MS) return false;
+        if (dueAt(hintTransmissionSeconds(this.hinted, i, packet), timing) > nowMs + LEAD_MS) {
+          this.stalled = false;
+          return false;
+        }
         if (!this.sender.sink.writable()) return false;
         if (!packet.repeat) {
           let payload = payloads[this.packetIndex];
@@ -99,7 +107,7 @@ export class HintSampleCursor implements PlayerCursor {
               const built = buildHintPayload(packet, this.resolveBytes, this.describe);
               // null: the bytes are not loaded yet; retried next tick, not cached.
               if (built === null) return false;
-              payload = built;
+              payload = this.cache.keep(built);
             } catch (error) {
               if (!(error instanceof HintDataError)) throw error;
               payload = null;
@@ -114,6 +122,7 @@ export class HintSampleCursor implements PlayerCursor {
       this.current = null;
       this.next++;
     }
+    if (this.next >= this.end) this.stalled = false;
     this.prefetch(nowMs, timing);
     return this.next >= this.end;
   }

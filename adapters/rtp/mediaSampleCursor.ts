@@ -9,6 +9,7 @@ export class MediaSampleCursor implements PlayerCursor {
   private next = 0;
   private end: number;
   private prefetched = 0;
+  stalled = false;
 
   constructor(
     private readonly track: MovieTrack,
@@ -38,12 +39,15 @@ export class MediaSampleCursor implements PlayerCursor {
 
   pump(nowMs: number, timing: PlayTiming): boolean {
     const { samples, timescale } = this.track;
+    this.stalled = false;
     while (this.next < this.end) {
       const i = this.next;
       if (dueAt(samples.decodeTimes[i]! / timescale, timing) > nowMs + LEAD_MS) break;
-      if (!this.sender.sink.writable()) break;
-      const data = this.reader.bytesAt(samples.offsets[i]!, samples.sizes[i]!);
-      if (data === null) break;
+      const data = this.sender.sink.writable() ? this.reader.bytesAt(samples.offsets[i]!, samples.sizes[i]!) : null;
+      if (data === null) {
+        this.stalled = true;
+        break;
+      }
       const rtpTime = this.sender.rtpTimeAt((samples.decodeTimes[i]! + samples.compositionOffsets[i]!) / timescale);
       for (const payload of this.packets.payloads(i, data, this.maxPayloadBytes)) {
         this.sender.send(payload.chunks, payload.marker, payload.timestampOffset === undefined ? rtpTime : (rtpTime + payload.timestampOffset) >>> 0);

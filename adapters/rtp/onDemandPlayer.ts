@@ -87,19 +87,22 @@ export class OnDemandPlayer implements PacedSource {
     if (!this.playing) return false;
     if (nowMs < this.nextPumpMs) return true;
     const mediaNow = this.mediaSecondsAt(nowMs);
-    // Send up to the next pump; a cursor held back by backpressure is retried next tick.
-    const horizon = nowMs + this.pumpIntervalMs;
+    // Send up to the next pump. A cursor that stalled (bytes not loaded yet, sink full)
+    // is retried on the next tick, not a whole interval later. The interval is jittered
+    // so sessions that started together do not stay in lock-step, all bursting at once.
+    const interval = this.pumpIntervalMs === 0 ? 0 : this.pumpIntervalMs * (0.75 + Math.random() * 0.25);
+    const horizon = nowMs + interval;
     let allDone = true;
-    let heldBack = false;
+    let stalled = false;
     for (const cursor of this.cursors) {
       if (!cursor.pump(horizon, this.timing)) {
         allDone = false;
-        if (!cursor.sender.sink.writable()) heldBack = true;
+        if (cursor.stalled) stalled = true;
       }
       cursor.sender.maybeReport(nowMs, mediaNow);
     }
     if (!allDone) {
-      if (!heldBack) this.nextPumpMs = nowMs + this.pumpIntervalMs;
+      if (!stalled) this.nextPumpMs = nowMs + interval;
       return true;
     }
     this.finishedAtMs ??= nowMs;

@@ -23,6 +23,11 @@ export interface PlayerCursor {
   setEnd(seconds: number | null): void;
   /** Sends what is due by `nowMs`; returns true once everything up to the end is sent. */
   pump(nowMs: number, timing: PlayTiming): boolean;
+  /**
+   * True when the last pump stopped before `nowMs` for want of something (bytes not
+   * loaded from disk yet, or the sink full): the player retries on the next tick.
+   */
+  readonly stalled: boolean;
 }
 
 /** Send a little ahead of time so a tick's jitter never makes packets late. */
