@@ -17,7 +17,7 @@ import { scenarios } from './scenarios/index.js';
 import { fmt, sleep, type BenchContext, type PrintableTable, type ScenarioResult } from './scenarios/scenario.js';
 
 /**
- * `npm run bench [-- --only a,b] [--quick] [--cpu-prof a,b] [--list]`: runs named
+ * `npm run bench [-- --only a,b] [--quick] [--steps n,m] [--cpu-prof a,b] [--list]`: runs named
  * scenarios against the real server process (built to plain JS, pinned to core 0) with
  * the load client in its own process (pinned to core 1), prints a table per scenario,
  * a summary against the DESIGN.md targets and the JSON document, and writes the JSON to
@@ -27,6 +27,7 @@ const HELP = `Usage: npm run bench -- [options]
 
   --only <names>      comma-separated scenarios to run (default: all)
   --quick             short steps and fewer repeats (under 2 minutes)
+  --steps <n,m,...>   the reader counts the fan-out ramps try, instead of their own
   --cpu-prof <names>  run the server of these scenarios under node --cpu-prof and
                       summarise where its time goes (profiles in results/profiles/)
   --no-pin            do not pin the server and load client to separate cores
@@ -35,6 +36,13 @@ const HELP = `Usage: npm run bench -- [options]
 
 Scenarios: ${scenarios.map((s) => s.name).join(', ')}
 `;
+
+/** `--steps 800,1000`: positive whole reader counts, ascending as a ramp climbs. */
+function parseSteps(text: string): number[] {
+  const steps = text.split(',').map((t) => Number(t.trim()));
+  if (steps.length === 0 || steps.some((n) => !Number.isInteger(n) || n < 1)) fail(`--steps wants positive whole numbers separated by commas, got "${text}"`);
+  return steps.sort((a, b) => a - b);
+}
 
 function fail(message: string): never {
   process.stderr.write(`bench: ${message}\n`);
@@ -49,6 +57,7 @@ async function main(): Promise<number> {
       options: {
         only: { type: 'string' },
         quick: { type: 'boolean', default: false },
+        steps: { type: 'string' },
         'cpu-prof': { type: 'string' },
         'no-pin': { type: 'boolean', default: false },
         list: { type: 'boolean', default: false },
@@ -73,6 +82,7 @@ async function main(): Promise<number> {
   for (const n of [...only, ...profiled]) if (!known.has(n)) fail(`unknown scenario ${n} (known: ${[...known].join(', ')})`);
   const selected = only.length ? scenarios.filter((s) => only.includes(s.name)) : [...scenarios];
   const quick = values.quick;
+  const steps = values.steps === undefined ? null : parseSteps(values.steps);
 
   const startedAt = new Date();
   const t0 = performance.now();
@@ -109,6 +119,7 @@ async function main(): Promise<number> {
   let serverCount = 0;
   const context: BenchContext = {
     quick,
+    steps,
     build,
     workDir,
     resultsDir,

@@ -66,7 +66,7 @@ export function liveFanOut(transport: MediaTransport): Scenario {
           client,
           url: server.url(LIVE_PATH),
           transport,
-          steps: (ctx.quick ? QUICK_STEPS : FULL_STEPS).filter((n) => n <= budget),
+          steps: (ctx.steps ?? (ctx.quick ? QUICK_STEPS : FULL_STEPS)).filter((n) => n <= budget),
           warmupMs: ctx.quick ? 1_000 : 3_000,
           measureMs: ctx.quick ? 2_500 : 10_000,
           slices: 5,

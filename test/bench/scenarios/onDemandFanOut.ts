@@ -22,7 +22,7 @@ export function onDemandFanOut(transport: MediaTransport): Scenario {
       const movie = await ctx.movie();
       if (!movie) return skipped('ffmpeg not found (PATH or @ffmpeg-installer/ffmpeg): cannot make the bench movie');
       const budget = descriptorBudget(transport, openFilesLimit());
-      const steps = (ctx.quick ? QUICK_STEPS : FULL_STEPS).filter((n) => n <= budget);
+      const steps = (ctx.steps ?? (ctx.quick ? QUICK_STEPS : FULL_STEPS)).filter((n) => n <= budget);
       const server = await ctx.startServer(name);
       const client = await ctx.startLoadClient();
       let ramp: RampResult;

@@ -45,6 +45,8 @@ export interface StartServerOptions {
 
 export interface BenchContext {
   readonly quick: boolean;
+  /** Reader counts the fan-out ramps try instead of their own (`--steps`); null: theirs. */
+  readonly steps: readonly number[] | null;
   readonly build: BenchBuild;
   /** A fresh temporary folder for this run, removed at the end. */
   readonly workDir: string;
