@@ -43,13 +43,22 @@ export class MediaSampleCursor implements PlayerCursor {
     while (this.next < this.end) {
       const i = this.next;
       if (dueAt(samples.decodeTimes[i]! / timescale, timing) > nowMs + LEAD_MS) break;
-      const data = this.sender.sink.writable() ? this.reader.bytesAt(samples.offsets[i]!, samples.sizes[i]!) : null;
-      if (data === null) {
+      if (!this.sender.sink.writable()) {
         this.stalled = true;
         break;
       }
+      // Another session packetized this sample already: its bytes need not be read again.
+      let payloads = this.packets.cached(i);
+      if (payloads === undefined) {
+        const data = this.reader.bytesAt(samples.offsets[i]!, samples.sizes[i]!);
+        if (data === null) {
+          this.stalled = true;
+          break;
+        }
+        payloads = this.packets.payloads(i, data, this.maxPayloadBytes);
+      }
       const rtpTime = this.sender.rtpTimeAt((samples.decodeTimes[i]! + samples.compositionOffsets[i]!) / timescale);
-      for (const payload of this.packets.payloads(i, data, this.maxPayloadBytes)) {
+      for (const payload of payloads) {
         this.sender.send(payload.chunks, payload.marker, payload.timestampOffset === undefined ? rtpTime : (rtpTime + payload.timestampOffset) >>> 0);
       }
       this.next++;

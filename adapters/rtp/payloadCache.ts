@@ -16,6 +16,11 @@ export class PayloadCache {
     private readonly maxSamples = 4096,
   ) {}
 
+  /** The sample's packets if some session built them recently. */
+  cached(sampleIndex: number): RtpPayload[] | undefined {
+    return this.entries.get(sampleIndex);
+  }
+
   payloads(sampleIndex: number, sample: Buffer, maxPayloadBytes: number): RtpPayload[] {
     const cached = this.entries.get(sampleIndex);
     if (cached) return cached;
