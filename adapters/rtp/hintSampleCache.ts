@@ -1,5 +1,5 @@
 import type { HintPacket } from '../../domain/media/hint/hintSample.js';
-import { isPooledChunk, SmallBytesArena } from './smallBytesArena.js';
+import { SmallBytesArena } from './smallBytesArena.js';
 
 /**
  * The parsed hint samples of one hint track, and the payloads their packets build,
@@ -13,7 +13,7 @@ export interface ParsedHintSample {
    * Per packet, its payload chunks once built: null when the hint pointed at bytes that
    * are not there (the packet is skipped), undefined until first built.
    */
-  readonly payloads: Array<Buffer[] | null | undefined>;
+  readonly payloads: Array<readonly Buffer[] | null | undefined>;
 }
 
 export class HintSampleCache {
@@ -23,8 +23,8 @@ export class HintSampleCache {
   constructor(private readonly maxSamples = 4096) {}
 
   /** A payload fit to keep: chunks that are slices of Node's pool are copied out (see SmallBytesArena). */
-  keep(chunks: Buffer[]): Buffer[] {
-    return chunks.some(isPooledChunk) ? chunks.map((chunk) => (isPooledChunk(chunk) ? this.arena.copy(chunk) : chunk)) : chunks;
+  keep(chunks: readonly Buffer[]): readonly Buffer[] {
+    return this.arena.keep(chunks);
   }
 
   get(sampleIndex: number): ParsedHintSample | undefined {
@@ -32,7 +32,7 @@ export class HintSampleCache {
   }
 
   add(sampleIndex: number, packets: readonly HintPacket[]): ParsedHintSample {
-    const parsed: ParsedHintSample = { packets, payloads: new Array<Buffer[] | null | undefined>(packets.length) };
+    const parsed: ParsedHintSample = { packets, payloads: new Array<readonly Buffer[] | null | undefined>(packets.length) };
     this.entries.set(sampleIndex, parsed);
     if (this.entries.size > this.maxSamples) this.entries.delete(this.entries.keys().next().value as number);
     return parsed;

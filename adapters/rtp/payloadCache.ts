@@ -1,5 +1,5 @@
 import type { Packetizer, RtpPayload } from '../../domain/media/packetizer.js';
-import { isPooledChunk, SmallBytesArena } from './smallBytesArena.js';
+import { SmallBytesArena } from './smallBytesArena.js';
 
 /**
  * The packets of recently sent samples of one track, shared by every session playing
@@ -22,7 +22,7 @@ export class PayloadCache {
   }
 
   payloads(sampleIndex: number, sample: Buffer, maxPayloadBytes: number): RtpPayload[] {
-    const cached = this.entries.get(sampleIndex);
+    const cached = this.cached(sampleIndex);
     if (cached) return cached;
     const payloads = this.packetizer.packetize(sample, maxPayloadBytes).map((payload) => this.unpinned(payload));
     this.entries.set(sampleIndex, payloads);
@@ -32,7 +32,7 @@ export class PayloadCache {
 
   /** The payload with its pooled chunks (packetizer headers, small samples) copied to the arena. */
   private unpinned(payload: RtpPayload): RtpPayload {
-    if (!payload.chunks.some(isPooledChunk)) return payload;
-    return { ...payload, chunks: payload.chunks.map((chunk) => (isPooledChunk(chunk) ? this.arena.copy(chunk) : chunk)) };
+    const chunks = this.arena.keep(payload.chunks);
+    return chunks === payload.chunks ? payload : { ...payload, chunks };
   }
 }

@@ -24,6 +24,11 @@ export class SmallBytesArena {
     this.used += bytes.length;
     return copy;
   }
+
+  /** `chunks` fit to keep: the same array when none is a pool slice, else one with those copied here. */
+  keep(chunks: readonly Buffer[]): readonly Buffer[] {
+    return chunks.some(isPooledChunk) ? chunks.map((chunk) => (isPooledChunk(chunk) ? this.copy(chunk) : chunk)) : chunks;
+  }
 }
 
 /**
