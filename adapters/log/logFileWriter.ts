@@ -103,12 +103,15 @@ export class LogFileWriter {
 
   private kick(): void {
     // Begin on the next turn of the event loop, so the events delivered in this one are one batch (one write per log).
-    this.working ??= new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.work())
-      .finally(() => {
-        this.working = null;
-        if (this.queue.length > 0) this.kick();
-      });
+    this.runAlone(() => new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.work()));
+  }
+
+  /** Runs `task` unless a batch or a save is under way; events that came meanwhile are taken up after it. */
+  private runAlone(task: () => Promise<void>): void {
+    this.working ??= task().finally(() => {
+      this.working = null;
+      if (this.queue.length > 0) this.kick();
+    });
   }
 
   private async work(): Promise<void> {
@@ -137,10 +140,7 @@ export class LogFileWriter {
     if (this.unsaved && !this.failed && this.subscription && !this.checkpointTimer) {
       this.checkpointTimer = setTimeout(() => {
         this.checkpointTimer = null;
-        this.working ??= this.saveIfUnsaved().finally(() => {
-          this.working = null;
-          if (this.queue.length > 0) this.kick();
-        });
+        this.runAlone(() => this.saveIfUnsaved());
       }, Math.max(0, this.savedAt + this.checkpointIntervalMs - performance.now()));
       this.checkpointTimer.unref();
     }
