@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from '../domain/settings.js';
 import { startGrpcEventStoreServer, type GrpcEventStoreServer } from '../eventstore/grpc/grpcEventStoreServer.js';
-import { openEventStore } from '../eventstore/openEventStore.js';
+import { eventStoreConnectionString, openEventStore } from '../eventstore/openEventStore.js';
 import { OutboxEventStore } from '../eventstore/outbox/outboxEventStore.js';
 import type { EventStore } from '../eventstore/eventStore.js';
 import { describeSkippedEvent, UpcastingReader } from '../eventstore/upcastingReader.js';
@@ -75,7 +75,8 @@ export async function startServer(configured: Settings, options: StartOptions = 
   await prepareMoviesFolder(settings.moviesFolder, options.seedSampleMovie ?? true, logger);
   await mkdir(settings.dataFolder, { recursive: true });
 
-  const eventStoreUrl = (settings.eventStoreUrl || process.env.EVENTSTORE_URL || '').trim();
+  // An empty setting means unset: EVENTSTORE_URL may still name one.
+  const eventStoreUrl = eventStoreConnectionString(settings.eventStoreUrl || undefined);
   const store = await openEventStore({ dataFolder: settings.dataFolder, repair: settings.repairEventStore, connectionString: eventStoreUrl });
   const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
   try {

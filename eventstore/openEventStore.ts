@@ -23,13 +23,18 @@ export interface OpenEventStoreOptions {
   readonly outbox?: Omit<OutboxOptions, 'checkpointFile'>;
 }
 
+/** The EventStoreDB connection string in use: the one given, else EVENTSTORE_URL; '' for none. */
+export function eventStoreConnectionString(given?: string): string {
+  return (given ?? process.env.EVENTSTORE_URL ?? '').trim();
+}
+
 export async function openEventStore(options: OpenEventStoreOptions): Promise<EmbeddedEventStore | OutboxEventStore> {
   const embedded = await openEmbeddedEventStore(path.join(options.dataFolder, 'events'), { repair: options.repair ?? false });
-  const connectionString = options.connectionString ?? process.env.EVENTSTORE_URL;
-  if (connectionString === undefined || connectionString.trim() === '') return embedded;
+  const connectionString = eventStoreConnectionString(options.connectionString);
+  if (connectionString === '') return embedded;
   let remote: EsdbEventStore;
   try {
-    remote = EsdbEventStore.connect(connectionString.trim());
+    remote = EsdbEventStore.connect(connectionString);
   } catch (error) {
     // A malformed connection string: fail now, not on the first forward.
     await embedded.close();
