@@ -7,9 +7,10 @@ import { ParsedFileCache } from './fileSnapshot.js';
 /**
  * The qtusers/qtgroups files, read on demand and re-read when they change on disk,
  * judged by stat (qtpasswd replaces them by rename, which the inode shows at once):
- * on every access by default, or at most once per `recheckMs` per file. Besides the server's default pair, a qtaccess may name its own files
- * (AuthUserFile/AuthGroupFile); every path is cached the same way. A missing users
- * file holds no users (so nobody can authenticate against it), with the default realm.
+ * on every access by default, or at most once per `recheckMs` per file. Besides the
+ * server's default pair, a qtaccess may name its own files (AuthUserFile/AuthGroupFile);
+ * every path is cached the same way. A missing users file holds no users (so nobody can
+ * authenticate against it), with the default realm.
  */
 export const DSS_USERS_FILE = '/etc/streaming/qtusers';
 export const DSS_GROUPS_FILE = '/etc/streaming/qtgroups';
