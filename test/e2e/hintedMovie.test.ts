@@ -3,16 +3,17 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { frameMd5, type FrameHashes } from '../helpers/framemd5.js';
-import { repoRoot, startServerProcess, type ServerProcess } from '../helpers/serverProcess.js';
+import { startServerProcess, type ServerProcess } from '../helpers/serverProcess.js';
+import { sharedMediaFolder } from '../helpers/sharedMedia.js';
 import { RtspTestClient } from '../helpers/rtspTestClient.js';
 import { skipUnlessFfmpeg } from '../helpers/tools.js';
 
 /**
  * The sample movie that shipped with Darwin Streaming Server, hinted by Apple's own
  * tools, streams from its hint tracks bit-exact over UDP and TCP. It is read where it
- * lies (../shared/media), never copied into the project.
+ * lies (../shared/media, or STREAMHOUSE_SHARED_MEDIA), never copied into the project.
  */
-const mediaFolder = path.resolve(repoRoot, '..', 'shared', 'media');
+const mediaFolder = sharedMediaFolder;
 const movie = path.join(mediaFolder, 'sample_h264_100kbit.mp4');
 
 function skipReason(): string | false {

@@ -4,11 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBoxHeader } from '../../../domain/media/mp4/boxHeader.js';
 import type { MovieTrack } from '../../../domain/media/movie.js';
+import { sharedMediaFolder } from '../../helpers/sharedMedia.js';
 import { parseMovie as parseMovieForFixture } from '../../../domain/media/mp4/parseMovie.js';
 
 export const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 export const samplePath = path.join(repoRoot, 'adapters/files/sample/sample.mp4');
-export const hintedPath = path.resolve(repoRoot, '../shared/media/sample_h264_100kbit.mp4');
+export const hintedPath = path.join(sharedMediaFolder, 'sample_h264_100kbit.mp4');
 
 export interface LoadedMovie {
   readonly file: Buffer;
