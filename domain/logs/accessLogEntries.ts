@@ -12,7 +12,7 @@ import { splitRequestUri, type AccessLogEntry } from './accessLogLine.js';
  * The state turns into plain JSON (`JSON.stringify`), which the log writer
  * checkpoints; that JSON is accepted back wherever a state is.
  */
-interface SessionFacts {
+export interface SessionFacts {
   readonly clientAddress: string;
   readonly serverAddress: string;
   readonly url: string;
@@ -92,10 +92,10 @@ export function copyAccessEntries(state: AccessEntriesState | AccessEntriesJson)
 
 type Data = Record<string, unknown>;
 
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+export const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-const loginKey = (address: string, url: string): string => `${address} ${url.replace(/\/+$/, '')}`;
+export const loginKey = (address: string, url: string): string => `${address} ${url.replace(/\/+$/, '')}`;
 
 /**
  * Folds one event in, in place: the state passed in belongs to the fold from then on
@@ -194,7 +194,7 @@ export function foldAccessEntries(state: AccessEntriesState, event: StoredEvent)
   return { state: own, entry: null };
 }
 
-function blankEntry(clientAddress: string, at: number, uriStem: string, totalClients: number): AccessLogEntry {
+export function blankEntry(clientAddress: string, at: number, uriStem: string, totalClients: number): AccessLogEntry {
   return {
     clientAddress,
     at,
@@ -220,7 +220,7 @@ function blankEntry(clientAddress: string, at: number, uriStem: string, totalCli
   };
 }
 
-function closedEntry(facts: SessionFacts, data: Data, at: number, totalClients: number): AccessLogEntry {
+export function closedEntry(facts: SessionFacts, data: Data, at: number, totalClients: number): AccessLogEntry {
   const { stem, query } = splitRequestUri(facts.url);
   const durationMs = num(data.durationMs) ?? 0;
   const bytes = num(data.bytesSent) ?? 0;

@@ -50,7 +50,7 @@ export type LogFileOp =
   | { readonly kind: 'append'; readonly log: LogName; readonly text: string }
   | { readonly kind: 'roll'; readonly log: LogName; readonly rolledName: string };
 
-const DEFAULT_LOG_SETTINGS: LogSettings = {
+export const DEFAULT_LOG_SETTINGS: LogSettings = {
   errorLogEnabled: true,
   accessLogEnabled: true,
   errorLogRollDays: 7,
@@ -78,7 +78,7 @@ const states = new Ownership<LogFilesState>(
   (state) => ({ ...state, files: { ...state.files }, accessEntries: copyAccessEntries(state.accessEntries) }) satisfies OwnedLogFiles,
 );
 
-function logSettingsFrom(settings: Partial<AdminSettings>, base: LogSettings): LogSettings {
+export function logSettingsFrom(settings: Partial<AdminSettings>, base: LogSettings): LogSettings {
   const pick = <K extends keyof LogSettings>(key: K): LogSettings[K] => (settings[key] as LogSettings[K] | undefined) ?? base[key];
   return {
     errorLogEnabled: pick('errorLogEnabled'),
@@ -90,13 +90,13 @@ function logSettingsFrom(settings: Partial<AdminSettings>, base: LogSettings): L
   };
 }
 
-function policyOf(settings: LogSettings, log: LogName): RollPolicy {
+export function policyOf(settings: LogSettings, log: LogName): RollPolicy {
   return log === 'Error'
     ? { days: settings.errorLogRollDays, bytes: settings.errorLogRollKB * 1024 }
     : { days: settings.accessLogRollDays, bytes: settings.accessLogRollKB * 1024 };
 }
 
-function enabled(settings: LogSettings, log: LogName): boolean {
+export function enabled(settings: LogSettings, log: LogName): boolean {
   return log === 'Error' ? settings.errorLogEnabled : settings.accessLogEnabled;
 }
 

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { replayView, viewDefinitions, VIEW_NAMES, type ViewName } from '../../../domain/admin/views.js';
 import type { StoredEvent } from '../../../domain/events/storedEvent.js';
 import { emptyAccessEntries, foldAccessEntries, type AccessEntriesState } from '../../../domain/logs/accessLogEntries.js';
+import type { AccessLogEntry } from '../../../domain/logs/accessLogLine.js';
 import { emptyLogFiles, foldLogFiles, type LogFileOp, type LogFilesState } from '../../../domain/logs/logFiles.js';
 import { emptyAccessHistory } from '../../../domain/projections/accessHistory.js';
 import { connectedUsersAt, emptyConnectedUsers } from '../../../domain/projections/connectedUsers.js';
@@ -150,12 +151,12 @@ const json = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 type AnyView = { initial: unknown; fold: (s: unknown, e: StoredEvent) => unknown; present: (s: unknown, c: { nowMs: number; live: null }) => unknown };
 
-/** The admin views as they were: the reference folds, presented as the presenters did. */
+/** The admin views as they were: the reference folds, presented by the domain's presenter where its state is the domain's type, else as the presenters did. */
 const referenceViews: Record<ViewName, AnyView> = {
   snapshot: {
     initial: refServerSnapshot.emptyServerSnapshot,
     fold: refServerSnapshot.foldServerSnapshot as AnyView['fold'],
-    present: (s, { nowMs }) => refServerSnapshot.presentServerSnapshot(s as refServerSnapshot.ServerSnapshotState, nowMs, null),
+    present: viewDefinitions.snapshot.present as AnyView['present'],
   },
   'connected-users': {
     initial: refConnectedUsers.emptyConnectedUsers,
@@ -196,19 +197,34 @@ function assertEmptyStatesUntouched(): void {
   assert.equal(emptyAccessHistory.fold.sessions.size, 0);
 }
 
+/** The access-entries fold and its reference side by side, from their empty states. */
+function accessEntriesSideBySide(): { fold(event: StoredEvent): AccessLogEntry | null; assertSameJson(): void } {
+  let state: AccessEntriesState = emptyAccessEntries;
+  let ref: refAccessEntries.AccessEntriesState = refAccessEntries.emptyAccessEntries;
+  return {
+    /** Folds the event into both: they must give the same entry, which is returned. */
+    fold(event) {
+      const mine = foldAccessEntries(state, event);
+      const theirs = refAccessEntries.foldAccessEntries(ref, event);
+      state = mine.state;
+      ref = theirs.state;
+      assert.deepEqual(mine.entry, theirs.entry);
+      return mine.entry;
+    },
+    assertSameJson() {
+      assert.equal(JSON.stringify(state), JSON.stringify(ref), 'the checkpoint JSON, key order included');
+    },
+  };
+}
+
 describe('folds that own their state give what the pure folds gave', () => {
   it('access-log entries: the same entries and the same JSON state after every event', () => {
     fc.assert(
       fc.property(eventsArb, (events) => {
-        let state: AccessEntriesState = emptyAccessEntries;
-        let ref: refAccessEntries.AccessEntriesState = refAccessEntries.emptyAccessEntries;
+        const both = accessEntriesSideBySide();
         for (const event of events) {
-          const mine = foldAccessEntries(state, event);
-          const theirs = refAccessEntries.foldAccessEntries(ref, event);
-          state = mine.state;
-          ref = theirs.state;
-          assert.deepEqual(mine.entry, theirs.entry);
-          assert.equal(JSON.stringify(state), JSON.stringify(ref), 'the checkpoint JSON, key order included');
+          both.fold(event);
+          both.assertSameJson();
         }
       }),
     );
@@ -222,7 +238,7 @@ describe('folds that own their state give what the pure folds gave', () => {
         let state: LogFilesState = emptyLogFiles;
         let ref: refLogFiles.LogFilesState = refLogFiles.emptyLogFiles;
         const ops: LogFileOp[] = [];
-        const refOps: refLogFiles.LogFileOp[] = [];
+        const refOps: LogFileOp[] = [];
         events.forEach((event, i) => {
           // A restart from a checkpoint: the state as JSON, read back.
           if (cuts.has(i)) state = json(state) as LogFilesState;
@@ -295,19 +311,14 @@ describe('folds that own their state give what the pure folds gave', () => {
       events.push({ stream: `session-${id}`, type: 'SessionOpened', data: { clientAddress: '192.0.2.7', serverAddress: '192.0.2.1', url: url(i), userAgent: null, path: 'x' }, position: position++, recordedAt: T0 + 3000 });
       events.push({ stream: `session-${id}`, type: 'SessionClosed', data: { reason: 'teardown', lastStatus: 200, durationMs: 1, bytesSent: 0, packetsSent: 0 }, position: position++, recordedAt: T0 + 3001 });
     }
-    let state: AccessEntriesState = emptyAccessEntries;
-    let ref: refAccessEntries.AccessEntriesState = refAccessEntries.emptyAccessEntries;
+    const both = accessEntriesSideBySide();
     const names: Array<string | null> = [];
     for (const event of events) {
-      const mine = foldAccessEntries(state, event);
-      const theirs = refAccessEntries.foldAccessEntries(ref, event);
-      state = mine.state;
-      ref = theirs.state;
-      assert.deepEqual(mine.entry, theirs.entry);
-      if (mine.entry) names.push(mine.entry.userName);
+      const entry = both.fold(event);
+      if (entry) names.push(entry.userName);
     }
     assert.deepEqual(names, [null, null, 'again', 'u7', 'u1004', 'late'], 'the logins of 0–5 forgotten; 6 kept its place and took the new name');
-    assert.equal(JSON.stringify(state), JSON.stringify(ref));
+    both.assertSameJson();
   });
 });
 

@@ -1,17 +1,12 @@
-// Reference fold for the property tests (foldEquivalence.test.ts): the straightforward
-// pure fold this project had before its folds came to own their state (git f7ace3c),
-// kept verbatim but for import paths. Copies its collections on every event.
+// Reference fold for the property tests (foldEquivalence.test.ts): the fold logic is the
+// straightforward pure fold this project had before its folds came to own their state
+// (git f7ace3c), copying its collections on every event; its state keeps the lines in a
+// plain array. The line type, LOG_VIEW_LINES and the line format are the domain's.
 import { emptyAccessEntries, foldAccessEntries, type AccessEntriesState } from './accessLogEntries.js';
 import { formatAccessLogLine } from '../../../../domain/logs/accessLogLine.js';
 import type { StoredEvent } from '../../../../domain/events/storedEvent.js';
-import { LOG_VIEW_LINES, type LogViewLine } from './errorLogView.js';
-
-/** The access-history viewer: StreamingServer.log's lines (same fold), with the facts to filter on. */
-export interface AccessHistoryLine extends LogViewLine {
-  readonly clientAddress: string;
-  readonly uriStem: string;
-  readonly status: number | null;
-}
+import type { AccessHistoryLine } from '../../../../domain/projections/accessHistory.js';
+import { LOG_VIEW_LINES } from '../../../../domain/projections/errorLogView.js';
 
 export interface AccessHistoryState {
   readonly fold: AccessEntriesState;

@@ -1,41 +1,26 @@
-// Reference fold for the property tests (foldEquivalence.test.ts): the straightforward
-// pure fold this project had before its folds came to own their state (git f7ace3c),
-// kept verbatim but for import paths. Copies its collections on every event.
+// Reference fold for the property tests (foldEquivalence.test.ts): the fold logic is the
+// straightforward pure fold this project had before its folds came to own their state
+// (git f7ace3c), copying its collections on every event; its state is plain records (the
+// domain's checkpoint JSON). The types and the pure helpers that build an entry
+// (blankEntry, closedEntry, str, num, loginKey) are the domain's own, unchanged since.
 import type { StoredEvent } from '../../../../domain/events/storedEvent.js';
+import {
+  blankEntry,
+  closedEntry,
+  loginKey,
+  num,
+  str,
+  type AccessEntriesJson,
+  type SessionFacts,
+} from '../../../../domain/logs/accessLogEntries.js';
 import { splitRequestUri, type AccessLogEntry } from '../../../../domain/logs/accessLogLine.js';
 
-/**
- * The access log as a fold: what each session's line needs is gathered from its
- * events, and the line is due at SessionClosed; a refused request (453 and the
- * like, or an access refusal 401/403 in the server stream) is due at once.
- * Plain JSON state, so the log writer can checkpoint it.
- */
-interface SessionFacts {
-  clientAddress: string;
-  serverAddress: string;
-  url: string;
-  userAgent: string | null;
-  userName: string | null;
-  startTime: number | null;
-  fileLength: number | null;
-  audioCodec: string | null;
-  videoCodec: string | null;
-  lossPercent: number | null;
-  refused: boolean;
-}
-
-export interface AccessEntriesState {
-  readonly sessions: Readonly<Record<string, SessionFacts>>;
-  /** Who authenticated from an address for a URL, waiting for the session it opens. */
-  readonly logins: Readonly<Record<string, string>>;
-}
+/** The state as it was: the same shape as the domain's checkpoint JSON. */
+export type AccessEntriesState = AccessEntriesJson;
 
 export const emptyAccessEntries: AccessEntriesState = { sessions: {}, logins: {} };
 
 type Data = Record<string, unknown>;
-
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 function openSessions(sessions: Readonly<Record<string, SessionFacts>>): number {
   let n = 0;
@@ -48,8 +33,6 @@ function without<T>(record: Readonly<Record<string, T>>, key: string): Record<st
   delete copy[key];
   return copy;
 }
-
-const loginKey = (address: string, url: string): string => `${address} ${url.replace(/\/+$/, '')}`;
 
 export function foldAccessEntries(state: AccessEntriesState, event: StoredEvent): { state: AccessEntriesState; entry: AccessLogEntry | null } {
   const data = (event.data ?? {}) as Data;
@@ -138,64 +121,4 @@ export function foldAccessEntries(state: AccessEntriesState, event: StoredEvent)
     }
   }
   return { state, entry: null };
-}
-
-function blankEntry(clientAddress: string, at: number, uriStem: string, totalClients: number): AccessLogEntry {
-  return {
-    clientAddress,
-    at,
-    uriStem,
-    startTime: null,
-    durationSeconds: 0,
-    status: null,
-    userAgent: null,
-    fileLength: null,
-    avgBandwidth: null,
-    transport: null,
-    audioCodec: null,
-    videoCodec: null,
-    bytesSent: null,
-    packetsSent: null,
-    packetsReceived: null,
-    packetsLost: null,
-    quality: null,
-    serverAddress: null,
-    totalClients,
-    query: null,
-    userName: null,
-  };
-}
-
-function closedEntry(facts: SessionFacts, data: Data, at: number, totalClients: number): AccessLogEntry {
-  const { stem, query } = splitRequestUri(facts.url);
-  const durationMs = num(data.durationMs) ?? 0;
-  const bytes = num(data.bytesSent) ?? 0;
-  const packets = num(data.packetsSent) ?? 0;
-  const lastStatus = num(data.lastStatus);
-  // QTSS: a session that was fine until the client went silent is logged 504.
-  const status = data.reason === 'timeout' && lastStatus !== null && lastStatus < 300 ? 504 : lastStatus === 0 ? null : lastStatus;
-  const lost = facts.lossPercent === null ? null : Math.round((packets * facts.lossPercent) / 100);
-  return {
-    clientAddress: facts.clientAddress,
-    at,
-    uriStem: stem,
-    startTime: facts.startTime === null ? null : Math.floor(facts.startTime),
-    durationSeconds: Math.round(durationMs / 1000),
-    status,
-    userAgent: facts.userAgent,
-    fileLength: facts.fileLength === null ? null : Math.round(facts.fileLength),
-    avgBandwidth: durationMs > 0 ? Math.round((bytes * 8 * 1000) / durationMs) : null,
-    transport: data.transport === 'UDP' || data.transport === 'TCP' ? data.transport : null,
-    audioCodec: facts.audioCodec,
-    videoCodec: facts.videoCodec,
-    bytesSent: bytes,
-    packetsSent: packets,
-    packetsReceived: lost === null ? null : packets - lost,
-    packetsLost: lost,
-    quality: facts.lossPercent === null ? null : Math.round(100 - facts.lossPercent),
-    serverAddress: facts.serverAddress,
-    totalClients,
-    query,
-    userName: facts.userName,
-  };
 }

@@ -1,36 +1,8 @@
-// Reference fold for the property tests (foldEquivalence.test.ts): the straightforward
-// pure fold this project had before its folds came to own their state (git f7ace3c),
-// kept verbatim but for import paths. Copies its collections on every event.
+// Reference fold for the property tests (foldEquivalence.test.ts): the fold logic is the
+// straightforward pure fold this project had before its folds came to own their state
+// (git f7ace3c), copying its collections on every event. The types are the domain's.
 import type { StoredEvent } from '../../../../domain/events/storedEvent.js';
-
-/**
- * The connected-users view (QTSS admin): one row per open session, folded from the
- * session events. Pure: the same fold serves the live view, a replay from the start,
- * and a replay "as of" a past moment.
- */
-export interface ConnectedUser {
-  readonly sessionId: string;
-  readonly clientAddress: string;
-  readonly userAgent: string | null;
-  readonly path: string;
-  readonly url: string;
-  readonly transport: 'UDP' | 'TCP' | null;
-  readonly state: 'described' | 'ready' | 'playing' | 'paused' | 'recording';
-  /** ms since the epoch, from the store's record time of SessionOpened. */
-  readonly connectedAt: number;
-  readonly bytesSent: number;
-  readonly packetsSent: number;
-  readonly lossPercent: number | null;
-  /** Bits per second between the last two samples. */
-  readonly bitRate: number;
-  readonly sampledAt: number;
-}
-
-export interface ConnectedUsersView {
-  readonly users: ReadonlyMap<string, ConnectedUser>;
-  /** Position of the last event folded in (a checkpoint). */
-  readonly position: number;
-}
+import type { ConnectedUsersView } from '../../../../domain/projections/connectedUsers.js';
 
 export const emptyConnectedUsers: ConnectedUsersView = { users: new Map(), position: -1 };
 
@@ -95,12 +67,3 @@ export function foldConnectedUsers(view: ConnectedUsersView, event: StoredEvent)
   return { users, position: event.position };
 }
 
-/** Folds events up to and including `atMs` (record time): the view as it stood then. */
-export function connectedUsersAt(events: Iterable<StoredEvent>, atMs = Infinity): ConnectedUsersView {
-  let view = emptyConnectedUsers;
-  for (const event of events) {
-    if (event.recordedAt > atMs) break;
-    view = foldConnectedUsers(view, event);
-  }
-  return view;
-}

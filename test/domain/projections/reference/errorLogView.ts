@@ -1,23 +1,10 @@
-// Reference fold for the property tests (foldEquivalence.test.ts): the straightforward
-// pure fold this project had before its folds came to own their state (git f7ace3c),
-// kept verbatim but for import paths. Copies its collections on every event.
-import type { ErrorLevel } from '../../../../domain/logs/errorLogLine.js';
+// Reference fold for the property tests (foldEquivalence.test.ts): the fold logic is the
+// straightforward pure fold this project had before its folds came to own their state
+// (git f7ace3c), copying its collections on every event; its state keeps the lines in a
+// plain array. The line types and LOG_VIEW_LINES are the domain's.
 import { emptyErrorLines, foldErrorLines, type ErrorLinesState } from '../../../../domain/logs/errorLogLines.js';
 import type { StoredEvent } from '../../../../domain/events/storedEvent.js';
-
-/**
- * The error-log viewer: the same lines Error.log gets (the same fold makes both),
- * the latest ones kept, each numbered so a follower can ask for what is new.
- */
-export interface LogViewLine {
-  readonly seq: number;
-  readonly at: number;
-  readonly text: string;
-}
-
-export interface ErrorLogLine extends LogViewLine {
-  readonly level: ErrorLevel | null;
-}
+import { LOG_VIEW_LINES, type ErrorLogLine } from '../../../../domain/projections/errorLogView.js';
 
 export interface ErrorLogViewState {
   readonly fold: ErrorLinesState;
@@ -25,8 +12,6 @@ export interface ErrorLogViewState {
   readonly nextSeq: number;
   readonly position: number;
 }
-
-export const LOG_VIEW_LINES = 1_000;
 
 export const emptyErrorLogView: ErrorLogViewState = { fold: emptyErrorLines, lines: [], nextSeq: 1, position: -1 };
 

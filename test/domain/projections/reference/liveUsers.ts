@@ -1,11 +1,13 @@
-// Reference fold for the property tests (foldEquivalence.test.ts): the straightforward
-// pure fold this project had before its folds came to own their state (git f7ace3c),
-// kept verbatim but for import paths, and for totalBitRate, which sums exactly
-// (ExactSum, from scratch) where it summed in map order with rounding. Copies its
-// collections on every event.
+// Reference fold for the property tests (foldEquivalence.test.ts): the fold logic is the
+// straightforward pure fold this project had before its folds came to own their state
+// (git f7ace3c), copying its collections on every event. totalBitRate is its own too:
+// it sums exactly (ExactSum) from scratch, where the domain keeps a running sum, which
+// is what the test checks it against (it once summed in map order with rounding).
+// The types are the domain's.
 import { ExactSum } from '../../../../domain/projections/exactSum.js';
 import type { StoredEvent } from '../../../../domain/events/storedEvent.js';
-import { emptyConnectedUsers, foldConnectedUsers, type ConnectedUsersView } from './connectedUsers.js';
+import type { ConnectedUsersView } from '../../../../domain/projections/connectedUsers.js';
+import { emptyConnectedUsers, foldConnectedUsers } from './connectedUsers.js';
 
 /**
  * The connected-users fold across restarts: a ServerStarted means every session of

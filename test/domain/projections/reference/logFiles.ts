@@ -1,95 +1,40 @@
-// Reference fold for the property tests (foldEquivalence.test.ts): the straightforward
-// pure fold this project had before its folds came to own their state (git f7ace3c),
-// kept verbatim but for import paths. Copies its collections on every event.
+// Reference fold for the property tests (foldEquivalence.test.ts): the fold logic is the
+// straightforward pure fold this project had before its folds came to own their state
+// (git f7ace3c), copying its collections on every event; its state holds the reference
+// access-entries state (plain records). The types, the default settings and the pure
+// helpers (settings, roll policy, line formats, local times) are the domain's. The empty
+// state is built of this fold's own objects, so the test's check that the domain's empty
+// state is unchanged compares it with something no domain fold can have touched.
 import type { AdminSettings } from '../../../../domain/events/adminEvents.js';
 import type { StoredEvent } from '../../../../domain/events/storedEvent.js';
 import { emptyAccessEntries, foldAccessEntries, type AccessEntriesState } from './accessLogEntries.js';
 import { accessLogHeader, accessLogStreamingRemark, formatAccessLogLine } from '../../../../domain/logs/accessLogLine.js';
-import { emptyErrorLines, foldErrorLines, type ErrorLinesState } from '../../../../domain/logs/errorLogLines.js';
+import { emptyErrorLines, foldErrorLines } from '../../../../domain/logs/errorLogLines.js';
+import {
+  DEFAULT_LOG_SETTINGS,
+  enabled,
+  logSettingsFrom,
+  policyOf,
+  type LogFileOp,
+  type LogFileState,
+  type LogFilesState as DomainLogFilesState,
+  type LogName,
+} from '../../../../domain/logs/logFiles.js';
 import { localCreatedOn, localYymmdd } from '../../../../domain/logs/logTime.js';
-import { rolledLogName, shouldRoll, type RollPolicy } from '../../../../domain/logs/logRolling.js';
+import { rolledLogName, shouldRoll } from '../../../../domain/logs/logRolling.js';
 
-/**
- * The two log files on disk as one fold: events in, file operations out (append
- * these bytes, roll that file). Everything written derives from event data and
- * record times, so the live writer and `streamhouse logs rebuild` produce the same
- * bytes. Logging on/off and the roll rules are themselves folded from the events
- * (ServerStarted's settings, then SettingsChanged), so they too replay exactly.
- * The state is plain JSON: the writer checkpoints it beside the logs.
- */
-export type LogName = 'Error' | 'StreamingServer';
-export const LOG_NAMES: readonly LogName[] = ['Error', 'StreamingServer'];
-
-export interface LogFileState {
-  readonly createdAt: number | null;
-  readonly size: number;
-  /** Rolls so far per local day (yymmdd), for the NNN of the next rolled name. */
-  readonly rollsByDay: Readonly<Record<string, number>>;
-}
-
-export interface LogSettings {
-  readonly errorLogEnabled: boolean;
-  readonly accessLogEnabled: boolean;
-  readonly errorLogRollDays: number;
-  readonly errorLogRollKB: number;
-  readonly accessLogRollDays: number;
-  readonly accessLogRollKB: number;
-}
-
-export interface LogFilesState {
-  readonly position: number;
-  readonly version: string;
-  readonly settings: LogSettings;
-  readonly files: Readonly<Record<LogName, LogFileState>>;
-  readonly errorLines: ErrorLinesState;
-  readonly accessEntries: AccessEntriesState;
-}
-
-export type LogFileOp =
-  | { readonly kind: 'append'; readonly log: LogName; readonly text: string }
-  | { readonly kind: 'roll'; readonly log: LogName; readonly rolledName: string };
-
-const DEFAULT_LOG_SETTINGS: LogSettings = {
-  errorLogEnabled: true,
-  accessLogEnabled: true,
-  errorLogRollDays: 7,
-  errorLogRollKB: 256,
-  accessLogRollDays: 7,
-  accessLogRollKB: 10_240,
-};
+export type LogFilesState = Omit<DomainLogFilesState, 'accessEntries'> & { readonly accessEntries: AccessEntriesState };
 
 const newFile: LogFileState = { createdAt: null, size: 0, rollsByDay: {} };
 
 export const emptyLogFiles: LogFilesState = {
   position: -1,
   version: '0.0.0',
-  settings: DEFAULT_LOG_SETTINGS,
+  settings: { ...DEFAULT_LOG_SETTINGS },
   files: { Error: newFile, StreamingServer: newFile },
   errorLines: emptyErrorLines,
   accessEntries: emptyAccessEntries,
 };
-
-function logSettingsFrom(settings: Partial<AdminSettings>, base: LogSettings): LogSettings {
-  const pick = <K extends keyof LogSettings>(key: K): LogSettings[K] => (settings[key] as LogSettings[K] | undefined) ?? base[key];
-  return {
-    errorLogEnabled: pick('errorLogEnabled'),
-    accessLogEnabled: pick('accessLogEnabled'),
-    errorLogRollDays: pick('errorLogRollDays'),
-    errorLogRollKB: pick('errorLogRollKB'),
-    accessLogRollDays: pick('accessLogRollDays'),
-    accessLogRollKB: pick('accessLogRollKB'),
-  };
-}
-
-function policyOf(settings: LogSettings, log: LogName): RollPolicy {
-  return log === 'Error'
-    ? { days: settings.errorLogRollDays, bytes: settings.errorLogRollKB * 1024 }
-    : { days: settings.accessLogRollDays, bytes: settings.accessLogRollKB * 1024 };
-}
-
-function enabled(settings: LogSettings, log: LogName): boolean {
-  return log === 'Error' ? settings.errorLogEnabled : settings.accessLogEnabled;
-}
 
 /** Writes lines to one log: rolls first if due, starts a new file with its header. */
 function write(state: LogFilesState, log: LogName, lines: readonly string[], at: number, ops: LogFileOp[]): LogFilesState {

@@ -1,31 +1,24 @@
-// Reference fold for the property tests (foldEquivalence.test.ts): the straightforward
-// pure fold this project had before its folds came to own their state (git f7ace3c),
-// kept verbatim but for import paths. Copies its collections on every event.
+// Reference fold for the property tests (foldEquivalence.test.ts): the fold logic is the
+// straightforward pure fold this project had before its folds came to own their state
+// (git f7ace3c), copying its collections on every event; its state keeps the points in a
+// plain array, which its presenter hands out as they are. The point and DTO types and
+// the bucket and bound constants are the domain's.
 import type { StoredEvent } from '../../../../domain/events/storedEvent.js';
-import { emptyConnectedUsers, type ConnectedUsersView } from './connectedUsers.js';
+import type { ConnectedUsersView } from '../../../../domain/projections/connectedUsers.js';
+import {
+  THROUGHPUT_BUCKET_MS,
+  THROUGHPUT_MAX_POINTS,
+  type ThroughputHistoryDto,
+  type ThroughputPoint,
+} from '../../../../domain/projections/throughputHistory.js';
+import { emptyConnectedUsers } from './connectedUsers.js';
 import { foldLiveUsers, totalBitRate } from './liveUsers.js';
-
-/**
- * Throughput and connections over time, for the chart: after every event that
- * touches sessions, the current totals are recorded in a time bucket (the last
- * value in a bucket wins). Between points nothing changed, so the chart draws
- * steps. Bounded: the oldest points fall off.
- */
-export interface ThroughputPoint {
-  /** Start of the bucket, ms since the epoch. */
-  readonly t: number;
-  readonly connections: number;
-  readonly bitsPerSecond: number;
-}
 
 export interface ThroughputHistoryState {
   readonly users: ConnectedUsersView;
   readonly points: readonly ThroughputPoint[];
   readonly position: number;
 }
-
-export const THROUGHPUT_BUCKET_MS = 1_000;
-export const THROUGHPUT_MAX_POINTS = 2_000;
 
 export const emptyThroughputHistory: ThroughputHistoryState = { users: emptyConnectedUsers, points: [], position: -1 };
 
@@ -45,12 +38,6 @@ export function foldThroughputHistory(state: ThroughputHistoryState, event: Stor
   else points = [...state.points, point];
   if (points.length > THROUGHPUT_MAX_POINTS) points = points.slice(points.length - THROUGHPUT_MAX_POINTS);
   return { users, points, position: event.position };
-}
-
-export interface ThroughputHistoryDto {
-  readonly asOf: string;
-  readonly bucketSeconds: number;
-  readonly points: readonly ThroughputPoint[];
 }
 
 export function presentThroughputHistory(state: ThroughputHistoryState, nowMs: number): ThroughputHistoryDto {
