@@ -25,6 +25,9 @@ export interface RequestHandler {
 
 /** Above this many bytes waiting in the socket, on-demand senders wait (TCP backpressure). */
 const HIGH_WATER_BYTES = 256 * 1024;
+/** Smallest interleaved batch buffer made, and the largest kept from one flush window to the next. */
+const MIN_BATCH_BYTES = 2048;
+const MAX_KEPT_BATCH_BYTES = 64 * 1024;
 
 export class RtspConnection implements MediaConnection {
   readonly id = randomUUID();
@@ -130,47 +133,57 @@ export class RtspConnection implements MediaConnection {
     for (let i = 0; i < chunks.length; i++) length += chunks[i]!.length;
     // The frame's length field is 16 bits: a larger packet cannot be carried at all.
     if (length > 0xffff) return;
-    const frame = this.reserve(4 + length);
-    frame[0] = 0x24;
-    frame[1] = channel;
-    frame.writeUInt16BE(length, 2);
-    frame.set(header, 4);
-    let at = 4 + header.length;
+    const start = this.reserve(4 + length);
+    const batch = this.batch!;
+    batch[start] = 0x24;
+    batch[start + 1] = channel;
+    batch[start + 2] = length >>> 8;
+    batch[start + 3] = length & 0xff;
+    batch.set(header, start + 4);
+    let at = start + 4 + header.length;
     for (let i = 0; i < chunks.length; i++) {
-      frame.set(chunks[i]!, at);
+      batch.set(chunks[i]!, at);
       at += chunks[i]!.length;
     }
   }
 
+  /**
+   * The window's outgoing frames. The buffer is kept for the next window when the
+   * kernel took the last write whole (the usual case), so a reader costs no allocation
+   * per window; a write Node had to queue keeps its buffer, and a new one is made.
+   */
   private batch: Buffer | null = null;
   private batchUsed = 0;
-  /** Bytes the last batch carried: the next one starts that size, so it rarely grows. */
+  /** Bytes the last batch carried: a new one starts that size, so it rarely grows. */
   private lastBatchUsed = 0;
 
-  /** A slice of this window's outgoing batch, growing it when needed. */
-  private reserve(size: number): Buffer {
-    if (this.batch === null || this.batchUsed + size > this.batch.length) {
-      const previous = this.batch === null ? null : this.batch.subarray(0, this.batchUsed);
-      // Sized for what the last window carried (small buffers come from Node's pool);
-      // a busier window doubles it.
-      const next = Buffer.allocUnsafe(Math.max(2048, Math.min(this.lastBatchUsed, 65536), (this.batchUsed + size) * 2));
-      if (previous) previous.copy(next);
-      if (this.batch === null) flushWithinWindow(this);
+  /** Reserves `size` bytes at the end of this window's batch, growing it when needed; returns where they start. */
+  private reserve(size: number): number {
+    if (this.batchUsed === 0) flushWithinWindow(this);
+    const needed = this.batchUsed + size;
+    if (this.batch === null || needed > this.batch.length) {
+      // Not from Node's pool: a kept batch would pin a slab shared with others.
+      const next = Buffer.allocUnsafeSlow(Math.max(MIN_BATCH_BYTES, Math.min(this.lastBatchUsed, MAX_KEPT_BATCH_BYTES), needed * 2));
+      if (this.batch !== null && this.batchUsed > 0) this.batch.copy(next, 0, 0, this.batchUsed);
       this.batch = next;
     }
-    const slice = this.batch.subarray(this.batchUsed, this.batchUsed + size);
-    this.batchUsed += size;
-    return slice;
+    const start = this.batchUsed;
+    this.batchUsed = needed;
+    return start;
   }
 
   /** Writes the window's frames; also called before anything else goes on the wire. */
   flushBatch(): void {
-    const batch = this.batch;
     const used = this.batchUsed;
-    this.batch = null;
+    if (used === 0) return;
     this.batchUsed = 0;
-    if (used > 0) this.lastBatchUsed = used;
-    if (batch && used > 0 && !this.closed && !this.socket.destroyed) this.socket.write(batch.subarray(0, used));
+    this.lastBatchUsed = used;
+    const batch = this.batch!;
+    if (this.closed || this.socket.destroyed) return;
+    this.socket.write(batch.subarray(0, used));
+    // Bytes still waiting in Node mean it holds this buffer until they are written; an
+    // unusually large batch is let go rather than kept for the connection's life.
+    if (this.socket.writableLength !== 0 || batch.length > MAX_KEPT_BATCH_BYTES) this.batch = null;
   }
 
   /** Receives the bytes after an HTTP POST head (the tunnel's base64 stream). */
