@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openEmbeddedEventStore } from '../../eventstore/embedded/index.js';
 import { frameMd5, type FrameHashes } from '../helpers/framemd5.js';
-import { AUDIO_AS_PACKETS, assertFramesFromSource } from '../helpers/liveFrames.js';
+import { LIVE_HASH_ARGS, assertFramesFromSource } from '../helpers/liveFrames.js';
 import { repoRoot, startServerProcess, type ServerProcess } from '../helpers/serverProcess.js';
 import { RtspTestClient, sleep } from '../helpers/rtspTestClient.js';
 import { ffmpegPath, skipUnlessFfmpeg } from '../helpers/tools.js';
@@ -65,7 +65,7 @@ describe('live broadcasts', { skip }, () => {
 
   before(async () => {
     server = await startServerProcess({ args: ['--broadcast-lost-after', '2', '--broadcast-grace', '2'] });
-    source = await frameMd5(['-i', sampleFile], 60_000, AUDIO_AS_PACKETS);
+    source = await frameMd5(['-i', sampleFile], 60_000, LIVE_HASH_ARGS);
   });
 
   after(async () => {
@@ -79,7 +79,7 @@ describe('live broadcasts', { skip }, () => {
       await waitLive(server, 'live.sdp');
       await access(path.join(server.moviesFolder, 'live.sdp'));
       const readers = Array.from({ length: 20 }, (_, i) =>
-        frameMd5([...readerOptions(i < 10 ? 'udp' : 'tcp'), '-i', server.url('live.sdp'), '-t', '5'], 40_000, AUDIO_AS_PACKETS),
+        frameMd5([...readerOptions(i < 10 ? 'udp' : 'tcp'), '-i', server.url('live.sdp'), '-t', '5'], 40_000, LIVE_HASH_ARGS),
       );
       const results = await Promise.all(readers);
       results.forEach((remote, i) => {
@@ -101,7 +101,7 @@ describe('live broadcasts', { skip }, () => {
     const publisher = publish(server.url('udp-live.sdp'), 'udp');
     try {
       await waitLive(server, 'udp-live.sdp');
-      const results = await Promise.all(['udp', 'tcp'].map((t) => frameMd5([...readerOptions(t), '-i', server.url('udp-live.sdp'), '-t', '4'], 30_000, AUDIO_AS_PACKETS)));
+      const results = await Promise.all(['udp', 'tcp'].map((t) => frameMd5([...readerOptions(t), '-i', server.url('udp-live.sdp'), '-t', '4'], 30_000, LIVE_HASH_ARGS)));
       results.forEach((remote, i) => assertFramesFromSource(remote, source, `reader ${i}`));
     } finally {
       publisher.kill('SIGKILL');
@@ -124,7 +124,7 @@ describe('live broadcasts', { skip }, () => {
       // The pusher's RTP reaches the server over UDP; readers take TCP here so that a packet
       // lost between two busy processes on a loaded machine is not charged to the fan-out
       // (UDP readers are proven by the ANNOUNCE tests above).
-      const results = await Promise.all([0, 1].map(() => frameMd5([...readerOptions('tcp'), '-i', server.url('camera.sdp'), '-t', '4'], 30_000, AUDIO_AS_PACKETS)));
+      const results = await Promise.all([0, 1].map(() => frameMd5([...readerOptions('tcp'), '-i', server.url('camera.sdp'), '-t', '4'], 30_000, LIVE_HASH_ARGS)));
       results.forEach((remote, i) => assertFramesFromSource(remote, source, `sdp reader ${i}`));
 
       await writeFile(path.join(server.moviesFolder, 'camera2.sdp'), await readFile(sdpFile));

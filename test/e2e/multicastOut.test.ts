@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { frameMd5, type FrameHashes } from '../helpers/framemd5.js';
-import { AUDIO_AS_PACKETS, assertFramesFromSource } from '../helpers/liveFrames.js';
+import { LIVE_HASH_ARGS, assertFramesFromSource } from '../helpers/liveFrames.js';
 import { repoRoot, startServerProcess, type ServerProcess } from '../helpers/serverProcess.js';
 import { sleep } from '../helpers/rtspTestClient.js';
 import { ffmpegPath, skipUnlessFfmpeg } from '../helpers/tools.js';
@@ -45,7 +45,7 @@ describe('multicast out', { skip }, () => {
     ip(['netns', 'exec', namespace, 'ip', 'link', 'set', 'lo', 'up', 'multicast', 'on']);
     ip(['netns', 'exec', namespace, 'ip', 'route', 'add', '224.0.0.0/4', 'dev', 'lo']);
     server = await startServerProcess({ wrap: inNamespace });
-    source = await frameMd5(['-i', sampleFile], 60_000, AUDIO_AS_PACKETS);
+    source = await frameMd5(['-i', sampleFile], 60_000, LIVE_HASH_ARGS);
   });
 
   after(async () => {
@@ -62,7 +62,7 @@ describe('multicast out', { skip }, () => {
     );
     await sleep(2500);
     const readers = await Promise.all(
-      [0, 1, 2].map(() => frameMd5(['-rtsp_transport', 'udp_multicast', '-i', server.url('mc.sdp'), '-t', '4'], 40_000, AUDIO_AS_PACKETS, inNamespace)),
+      [0, 1, 2].map(() => frameMd5(['-rtsp_transport', 'udp_multicast', '-i', server.url('mc.sdp'), '-t', '4'], 40_000, LIVE_HASH_ARGS, inNamespace)),
     );
     readers.forEach((remote, i) => {
       assert.equal(remote.code, 0, `reader ${i}: ${remote.stderr}`);

@@ -7,9 +7,18 @@ import type { FrameHashes } from './framemd5.js';
  * compressed audio frames themselves. Audio is compared compressed because AAC
  * decoding carries state across frames: a decode that joins mid-stream never matches
  * a cold decode bit for bit (neither does `ffmpeg -ss` on the file itself).
- * Hash both sides with `AUDIO_AS_PACKETS` as output arguments.
+ * Hash both sides with `LIVE_HASH_ARGS` as output arguments.
  */
-export const AUDIO_AS_PACKETS = ['-c:a', 'copy'];
+export const LIVE_HASH_ARGS = [
+  '-c:a',
+  'copy',
+  // Every decoded frame is hashed. framemd5's default (variable frame rate) drops a frame
+  // whose output timestamp repeats the one before, which a reader joining mid-stream can
+  // produce when the first RTCP sender report re-anchors its clock: seen as a key frame
+  // missing from a reader's hashes while the B-frames that reference it decoded exactly.
+  '-vsync',
+  'passthrough',
+];
 
 function assertInSourceOrder(got: readonly string[], expected: readonly string[], label: string, minimum: number): void {
   assert.ok(got.length >= minimum, `${label}: ${got.length} frames`);
