@@ -73,7 +73,8 @@ export function liveFanOut(transport: MediaTransport): Scenario {
           setupConcurrency: 64,
           measureLatency: true,
           readBatchMs: 0,
-          deadlineMs: Math.min(ctx.runDeadlineMs, performance.now() + (ctx.quick ? 20_000 : 120_000)),
+          // 150 s: enough for the steps up to the 2,000 readers the live targets name (about 18 s a step).
+          deadlineMs: Math.min(ctx.runDeadlineMs, performance.now() + (ctx.quick ? 20_000 : 150_000)),
           noiseRetries: 1,
           log: ctx.log,
         });
