@@ -151,6 +151,7 @@ async function main(): Promise<number> {
         core: serverCore,
         extraArgs: options.extraArgs ?? [],
         cpuProfileDir: profileDir,
+        inspect: options.inspect ?? false,
       });
       running.servers.push(server);
       log(`  server pid ${server.pid} on RTSP port ${server.port}${serverCore === null ? '' : `, pinned to core ${serverCore}`}${profileDir ? ', under --cpu-prof' : ''}`);

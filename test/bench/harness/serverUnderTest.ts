@@ -4,6 +4,7 @@ import path from 'node:path';
 import { repoRoot } from './build.js';
 import { track } from './processes.js';
 import { processCpu, processMemory, type ProcessMemory } from './procStats.js';
+import { heapAfterGc, inspectorUrl, type HeapFigures } from './serverHeap.js';
 
 /**
  * The real server as a child process, pinned to one core with taskset (so its CPU and
@@ -19,6 +20,8 @@ export interface ServerOptions {
   readonly extraArgs?: readonly string[];
   /** Write a V8 CPU profile (node --cpu-prof) into this folder when the server exits. */
   readonly cpuProfileDir?: string | null;
+  /** Open the inspector on a loopback port, so `heapAfterGc` can read the server's heap. */
+  readonly inspect?: boolean;
 }
 
 export class ServerUnderTest {
@@ -44,7 +47,10 @@ export class ServerUnderTest {
     // Admission limits off (the bench finds the limits), the admin UI on any free port.
     const config = `${options.dataFolder}.settings.json`;
     await writeFile(config, JSON.stringify({ maxConnections: -1, maxThroughputKbps: -1, adminPort: 0 }));
-    const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+    const nodeArgs = [
+      ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
+      ...(options.inspect ? ['--inspect=127.0.0.1:0'] : []),
+    ];
     const serverArgs = [
       options.entry,
       '--rtsp-port',
@@ -106,6 +112,12 @@ export class ServerUnderTest {
 
   memory(): ProcessMemory | null {
     return processMemory(this.pid);
+  }
+
+  /** The heap after a full collection; null unless the server was started with `inspect`. */
+  async heapAfterGc(): Promise<HeapFigures | null> {
+    const url = inspectorUrl(this.outputText);
+    return url === null ? null : heapAfterGc(url);
   }
 
   /** SIGTERM (the server flushes its event store and exits), SIGKILL after `graceMs`. */

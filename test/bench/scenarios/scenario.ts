@@ -41,6 +41,8 @@ export interface StartServerOptions {
   readonly extraArgs?: readonly string[];
   /** Profile this server with node --cpu-prof (the bench's --cpu-prof flag also turns it on). */
   readonly cpuProfile?: boolean;
+  /** Open the server's inspector on loopback (for `ServerUnderTest.heapAfterGc`). */
+  readonly inspect?: boolean;
 }
 
 export interface BenchContext {
