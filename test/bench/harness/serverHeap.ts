@@ -23,37 +23,37 @@ export function inspectorUrl(output: string): string | null {
 /** Collects garbage in the server and returns its heap figures. */
 export async function heapAfterGc(url: string, timeoutMs = 10_000): Promise<HeapFigures> {
   const socket = new WebSocket(url);
-  const replies = new Map<number, (result: unknown) => void>();
+  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   const call = (method: string, params: object = {}): Promise<unknown> =>
-    new Promise((resolve) => {
+    new Promise((resolve, reject) => {
       const id = nextId++;
-      replies.set(id, resolve);
+      pending.set(id, { resolve, reject });
       socket.send(JSON.stringify({ id, method, params }));
     });
-  socket.on('close', () => {
-    for (const reply of replies.values()) reply(new Error('inspector connection closed'));
-    replies.clear();
-  });
   socket.on('message', (data) => {
     const message = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: { message: string } };
-    if (message.id === undefined) return;
-    replies.get(message.id)?.(message.error ? new Error(message.error.message) : message.result);
-    replies.delete(message.id);
+    const waiting = message.id === undefined ? undefined : pending.get(message.id);
+    if (!waiting) return;
+    pending.delete(message.id!);
+    if (message.error) waiting.reject(new Error(message.error.message));
+    else waiting.resolve(message.result);
+  });
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  socket.on('close', () => {
+    for (const waiting of pending.values()) waiting.reject(new Error('inspector connection closed'));
+    pending.clear();
   });
   const timer = setTimeout(() => socket.terminate(), timeoutMs);
   try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-      socket.once('close', () => reject(new Error('inspector connection closed')));
-    });
-    const collected = await call('HeapProfiler.collectGarbage');
-    if (collected instanceof Error) throw collected;
-    const evaluated = (await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as
-      | Error
-      | { result?: { value?: unknown } };
-    if (evaluated instanceof Error) throw evaluated;
+    await opened;
+    await call('HeapProfiler.collectGarbage');
+    const evaluated = (await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as {
+      result?: { value?: unknown };
+    };
     const usage = JSON.parse(String(evaluated.result?.value)) as NodeJS.MemoryUsage;
     const mb = (bytes: number): number => bytes / 1024 / 1024;
     return { heapUsedMb: mb(usage.heapUsed), externalMb: mb(usage.external), arrayBuffersMb: mb(usage.arrayBuffers) };
